@@ -6,6 +6,7 @@ loopback. The HTTP-level tests at the end talk to the FakeModel directly.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import time
@@ -275,6 +276,29 @@ def test_hanging_stream_interrupted(driver: RawDriver, fake_model: FakeModel, wo
 
 
 @pytest.mark.e2e
+def test_steer_preempts_the_stream(driver: RawDriver, fake_model: FakeModel, workdir: Path) -> None:
+    thread = driver.start_thread(cwd=str(workdir))
+    held = Reply.text("never finished", deltas=4).hang(after=3)
+    fake_model.add(held, Reply.text("steered answer"))
+
+    turn_id = driver.start_turn(thread, "first")
+    assert held.wait_until_hanging(20)
+    steer = {"threadId": thread, "expectedTurnId": turn_id, "input": [{"type": "text", "text": "STEER"}]}
+    assert driver.request("turn/steer", steer) == {"turnId": turn_id}
+    messages = driver.wait_turn(turn_id, timeout=20)
+
+    # codex 0.163.0 drops the in-flight response at once and asks again with the steered input
+    assert _completed(messages)["status"] == "completed"
+    assert [i["text"] for i in items_completed(messages, "agentMessage")] == ["steered answer"]
+    first, second = fake_model.requests
+    assert second.prompts == ["first", "STEER"]
+    deadline = time.monotonic() + 5
+    while not first.disconnected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert first.disconnected
+
+
+@pytest.mark.e2e
 def test_guardian_and_compaction_answered_apart(
     driver: RawDriver, fake_model: FakeModel, workdir: Path
 ) -> None:
@@ -414,3 +438,15 @@ def test_slow_cut_release_and_chunked_request_body(fake_model: FakeModel) -> Non
     assert response.status == 429 and response.getheader("retry-after") == "2"
     assert json.loads(response.read())["error"]["code"] == "rate_limit_exceeded"
     fake_model.assert_all_consumed()
+
+
+def test_async_context_manager_and_config() -> None:
+    async def main() -> tuple[str, list[str]]:
+        async with FakeModel(request_max_retries=2, unscripted_status=400) as model:
+            return model.base_url, model.config_args()
+
+    base_url, args = asyncio.run(main())
+    assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
+    assert args[:2] == ["-c", 'model_provider="mock"']
+    assert "model_providers.mock.request_max_retries=2" in args
+    assert f'model_providers.mock.base_url="{base_url}"' in args

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._fake_model import FakeModel, Responder
+    from ._gate import Gate
     from ._requests import COMPACTION_PROMPT_PREFIX, ModelRequest, RequestKind
-    from ._script import Gate, Reply
+    from ._script import Reply
 
 __all__ = [
     "COMPACTION_PROMPT_PREFIX",
@@ -42,7 +43,7 @@ _WHERE = {
     "RequestKind": "._requests",
     "COMPACTION_PROMPT_PREFIX": "._requests",
     "Reply": "._script",
-    "Gate": "._script",
+    "Gate": "._gate",
 }
 
 

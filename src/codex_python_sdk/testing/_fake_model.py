@@ -24,8 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from ._gate import Gate
 from ._requests import ModelRequest, RequestKind
-from ._script import Gate, Reply
+from ._script import Reply
 
 __all__ = ["FakeModel", "Responder"]
 
@@ -103,9 +104,10 @@ class FakeModel:
     Use it as a context manager (sync or async); it listens on a free loopback port::
 
         with FakeModel() as model:
-            model.add(Reply.shell("echo hi"), Reply.text("done"))
-            ...  # start codex with model.config_overrides() and model.env()
-            assert "hi" in model.requests[1].tool_output(...)
+            shell = Reply.shell("echo hi")
+            model.add(shell, Reply.text("done"))
+            ...  # start codex with model.config_overrides() and model.env(), run a turn
+            assert "hi" in (model.tool_output(shell.call_id) or "")
 
     Where a reply comes from, for each ``POST .../responses``:
 
@@ -115,9 +117,12 @@ class FakeModel:
     3. then the FIFO queue filled by :meth:`add`;
     4. otherwise the request is *unscripted*: it is recorded, answered with HTTP ``unscripted_status``
        (default 500) and a body naming the problem, and reported on stderr, so a test fails loudly
-       instead of hanging. Requests to other paths are answered 404 and recorded the same way.
+       instead of hanging. Codex shows a canned text for a 500 and drops the body; pass
+       ``unscripted_status=400`` to see the fake's message in the turn's error instead. Requests to
+       other paths (codex 0.163.0 sends none) are answered 404 and recorded the same way.
 
-    All methods are thread-safe. Every request is recorded (:attr:`requests`).
+    All methods are thread-safe; handlers run on the server's threads. Every request is recorded
+    (:attr:`requests`). The constructor arguments are kept as public attributes of the same names.
     """
 
     def __init__(

@@ -18,12 +18,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
-__all__ = ["Gate", "Reply"]
+from ._gate import Gate
+
+__all__ = ["Reply"]
 
 _ids = itertools.count(1)
 
@@ -32,11 +33,7 @@ def _next_id(prefix: str) -> str:
     return f"{prefix}_{next(_ids)}"
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def _dumps(obj: Any) -> str:
-    return _encode(obj)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _split(text: str, parts: int) -> list[str]:
@@ -51,39 +48,6 @@ def _split(text: str, parts: int) -> list[str]:
         out.append(text[pos : pos + n])
         pos += n
     return out
-
-
-class Gate:
-    """A one-shot latch that holds a hanging stream (see :meth:`Reply.hang`).
-
-    The server waits on the gate after writing the events before the hang point; :meth:`release` lets
-    the stream finish. Stopping the :class:`FakeModel` also ends every hanging stream (the connection is
-    closed without ``response.completed``).
-    """
-
-    def __init__(self) -> None:
-        self._released = threading.Event()
-        self._reached = threading.Event()
-
-    def release(self) -> None:
-        """Let every stream waiting on this gate (now or later) continue."""
-        self._released.set()
-
-    @property
-    def released(self) -> bool:
-        """Whether :meth:`release` was called."""
-        return self._released.is_set()
-
-    def wait_reached(self, timeout: float = 10.0) -> bool:
-        """Block until a stream is parked at this gate; return False on timeout."""
-        return self._reached.wait(timeout)
-
-    # Used by the server.
-    def _arrive(self) -> None:
-        self._reached.set()
-
-    def _wait(self, timeout: float) -> bool:
-        return self._released.wait(timeout)
 
 
 @dataclasses.dataclass(frozen=True)
