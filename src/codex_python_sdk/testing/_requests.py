@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._script import Reply
 
 __all__ = ["COMPACTION_PROMPT_PREFIX", "ModelRequest", "RequestKind"]
 
@@ -51,7 +54,7 @@ class ModelRequest:
     """The parsed JSON body, or None if the body is empty or not JSON."""
     received_at: float
     """``time.monotonic()`` at arrival."""
-    reply: Any = None
+    reply: Reply | None = None
     """The :class:`Reply` that answered this request (None if unscripted)."""
     unscripted: bool = False
     """True when nothing was scripted for this request and the model answered with a failure."""

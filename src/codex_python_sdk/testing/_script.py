@@ -334,7 +334,8 @@ class Reply:
         """One response carrying the output items of several item replies, in order.
 
         Codex surfaces messages at once and runs all tool calls (in parallel) after the stream ends;
-        the next request then carries all the tool outputs.
+        the next request then carries all the tool outputs. Only the items are taken from the parts
+        (not their ``slow``/``hang``/``cut``/usage modifiers); apply modifiers to the merged reply.
         """
         merged: list[_Item] = []
         for reply in replies:
