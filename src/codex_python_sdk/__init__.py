@@ -1,0 +1,158 @@
+"""codex-python-sdk: a typed, fast Python SDK for OpenAI Codex agents over ``codex app-server``.
+
+Quick start::
+
+    from codex_python_sdk import create_client
+
+    with create_client() as client:
+        result = client.responses_create(prompt="Reply with exactly: READY")
+        print(result.thread_id, result.text)
+
+Every public name is listed here and imported lazily on first use, so ``import codex_python_sdk`` stays
+cheap (no asyncio, no JSON library, no generated models until something needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+# name -> module that defines it (relative to this package)
+_EXPORTS: dict[str, str] = {
+    # clients
+    "AsyncCodexAgenticClient": "._client",
+    "CodexAgenticClient": "._sync",
+    "create_client": "._factory",
+    "create_async_client": "._factory",
+    "DEFAULT_CLI_COMMAND": "._options",
+    "DEFAULT_APP_SERVER_ARGS": "._options",
+    "DEFAULT_THREAD_BASELINE": "._options",
+    "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS": "._options",
+    "ThreadPage": "._seed_methods",
+    "RawToml": "._toml",
+    "HookError": "._server_requests",
+    "RequestContext": "._server_requests",
+    # results and events
+    "AgentResponse": ".events",
+    "ResponseEvent": ".events",
+    "CommandExecEvent": ".events",
+    # inputs
+    "TextInput": ".inputs",
+    "ImageInput": ".inputs",
+    "LocalImageInput": ".inputs",
+    "AudioInput": ".inputs",
+    "LocalAudioInput": ".inputs",
+    "SkillInput": ".inputs",
+    "MentionInput": ".inputs",
+    # errors
+    "CodexAgenticError": ".errors",
+    "AppServerConnectionError": ".errors",
+    "SessionNotFoundError": ".errors",
+    "NotAuthenticatedError": ".errors",
+    "ClientClosedError": ".errors",
+    "RpcError": ".errors",
+    "MethodNotFoundError": ".errors",
+    "InvalidParamsError": ".errors",
+    "InputTooLargeError": ".errors",
+    "InternalRpcError": ".errors",
+    "ServerOverloadedError": ".errors",
+    "ConfigWriteError": ".errors",
+    "ThreadNotFoundError": ".errors",
+    "AuthRequiredError": ".errors",
+    "RequestTimeoutError": ".errors",
+    "StreamIdleTimeoutError": ".errors",
+    "NotificationOverflowError": ".errors",
+    "TurnFailedError": ".errors",
+    "TurnAuthError": ".errors",
+    # policy (the seed's names)
+    "PolicyEngine": ".policy",
+    "PolicyContext": ".policy",
+    "PolicyRubric": ".policy",
+    "DEFAULT_POLICY_RUBRIC": ".policy",
+    "DefaultPolicyEngine": ".policy",
+    "RuleBasedPolicyEngine": ".policy",
+    "build_policy_engine_from_rubric": ".policy",
+    # rendering
+    "ExecStyleRenderer": ".render",
+    "render_exec_style_events": ".render",
+    # transports
+    "Transport": "._transport",
+    "StdioTransport": "._transport",
+    "MemoryTransport": "._transport",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        if name == "asyncio":  # the seed re-exported the stdlib module; kept reachable, not in __all__
+            return importlib.import_module("asyncio")
+        raise AttributeError(f"module 'codex_python_sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # cache: later lookups are plain attribute hits
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from ._client import AsyncCodexAgenticClient
+    from ._factory import create_async_client, create_client
+    from ._options import (
+        DEFAULT_APP_SERVER_ARGS,
+        DEFAULT_CLI_COMMAND,
+        DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
+        DEFAULT_THREAD_BASELINE,
+    )
+    from ._seed_methods import ThreadPage
+    from ._server_requests import HookError, RequestContext
+    from ._sync import CodexAgenticClient
+    from ._toml import RawToml
+    from ._transport import MemoryTransport, StdioTransport, Transport
+    from .errors import (
+        AppServerConnectionError,
+        AuthRequiredError,
+        ClientClosedError,
+        CodexAgenticError,
+        ConfigWriteError,
+        InputTooLargeError,
+        InternalRpcError,
+        InvalidParamsError,
+        MethodNotFoundError,
+        NotAuthenticatedError,
+        NotificationOverflowError,
+        RequestTimeoutError,
+        RpcError,
+        ServerOverloadedError,
+        SessionNotFoundError,
+        StreamIdleTimeoutError,
+        ThreadNotFoundError,
+        TurnAuthError,
+        TurnFailedError,
+    )
+    from .events import AgentResponse, CommandExecEvent, ResponseEvent
+    from .inputs import (
+        AudioInput,
+        ImageInput,
+        LocalAudioInput,
+        LocalImageInput,
+        MentionInput,
+        SkillInput,
+        TextInput,
+    )
+    from .policy import (
+        DEFAULT_POLICY_RUBRIC,
+        DefaultPolicyEngine,
+        PolicyContext,
+        PolicyEngine,
+        PolicyRubric,
+        RuleBasedPolicyEngine,
+        build_policy_engine_from_rubric,
+    )
+    from .render import ExecStyleRenderer, render_exec_style_events

@@ -1,0 +1,159 @@
+"""Client options: the seed's constructor keywords, validated once, and what they turn into.
+
+Kept apart from the client so the rules (how thread params merge, what the command line is, when the
+native reviewer applies) read in one place and are unit-tested without a process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._toml import encode_overrides
+from .errors import CodexAgenticError
+
+__all__ = [
+    "DEFAULT_APP_SERVER_ARGS",
+    "DEFAULT_CLI_COMMAND",
+    "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS",
+    "DEFAULT_THREAD_BASELINE",
+    "ClientOptions",
+    "merge_params",
+]
+
+DEFAULT_CLI_COMMAND = "codex"
+"""The seed's default command name. The SDK now resolves the binary itself (see ``_binary``)."""
+DEFAULT_APP_SERVER_ARGS: tuple[str, ...] = ("app-server",)
+"""Arguments before the generated flags. A tuple, so it cannot be mutated for every later client."""
+DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 60.0
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 120.0
+DEFAULT_THREAD_BASELINE: Mapping[str, Any] = {"approvalPolicy": "on-request", "sandbox": "workspace-write"}
+"""Applied when a thread is *started* (never when one is resumed): sandboxed writes, approvals on request."""
+
+HOOK_NAMES = (
+    "on_command_approval",
+    "on_file_change_approval",
+    "on_permissions_approval",
+    "on_tool_request_user_input",
+    "on_mcp_elicitation_request",
+    "on_tool_call",
+)
+
+
+def merge_params(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge dict layers left to right; a ``None`` value removes the key (the seed's rule)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if layer:
+            merged.update(layer)
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def _features(values: Sequence[str] | None, name: str) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        if not isinstance(value, str) or not value.strip():
+            raise CodexAgenticError(f"{name}: feature names must be non-empty strings, got {value!r}")
+        if value.strip() not in out:
+            out.append(value.strip())
+    return out
+
+
+@dataclass
+class ClientOptions:
+    """Normalized constructor options (see :class:`AsyncCodexAgenticClient` for each one's meaning)."""
+
+    codex_command: str | None = None
+    app_server_args: list[str] = field(default_factory=lambda: list(DEFAULT_APP_SERVER_ARGS))
+    env: dict[str, str] | None = None
+    process_cwd: str = field(default_factory=os.getcwd)
+    default_thread_params: dict[str, Any] = field(default_factory=dict)
+    default_turn_params: dict[str, Any] = field(default_factory=dict)
+    automatic_approval_review: bool | None = None
+    enabled_features: list[str] = field(default_factory=list)
+    disabled_features: list[str] = field(default_factory=list)
+    enable_web_search: bool = False
+    server_config_overrides: dict[str, Any] = field(default_factory=dict)
+    stream_idle_timeout_seconds: float | None = DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
+    request_timeout_seconds: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS
+    approval_timeout_seconds: float | None = None
+    client_name: str = "codex-python-sdk"
+    experimental_api: bool = True
+    opt_out_notification_methods: list[str] = field(default_factory=list)
+    hooks: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Check the options; raise :class:`CodexAgenticError` naming the bad one."""
+        if self.app_server_args is not None and not all(isinstance(a, str) for a in self.app_server_args):
+            raise CodexAgenticError("app_server_args must be a list of strings")
+        self.enabled_features = _features(self.enabled_features, "enabled_features")
+        self.disabled_features = _features(self.disabled_features, "disabled_features")
+        both = set(self.enabled_features) & set(self.disabled_features)
+        if both:
+            raise CodexAgenticError(f"features both enabled and disabled: {sorted(both)}")
+        for name in ("stream_idle_timeout_seconds", "request_timeout_seconds", "approval_timeout_seconds"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+                raise CodexAgenticError(f"{name} must be a positive number or None, got {value!r}")
+        for name, hook in self.hooks.items():
+            if hook is not None and not callable(hook):
+                raise CodexAgenticError(f"{name} must be callable, got {type(hook).__name__}")
+        # Encode now so that a value without a TOML form fails at construction, not at connect.
+        try:
+            self.command_line_flags()
+        except (TypeError, ValueError) as exc:
+            raise CodexAgenticError(f"server_config_overrides: {exc}") from exc
+
+    # -- command line ----------------------------------------------------------------------------------
+    def command_line_flags(self) -> list[str]:
+        """Flags after ``app-server``: features, web search, config overrides (TOML-encoded)."""
+        flags: list[str] = []
+        for feature in self.enabled_features:
+            flags += ["--enable", feature]
+        for feature in self.disabled_features:
+            flags += ["--disable", feature]
+        overrides = dict(self.server_config_overrides)
+        if self.enable_web_search:
+            overrides.setdefault("web_search", "live")
+        flags += encode_overrides(overrides)
+        return flags
+
+    def child_env(self, path_prepend: Sequence[str] = ()) -> dict[str, str]:
+        """The app-server's environment: ``env`` (or ours), with the bundled helpers first on PATH."""
+        env = dict(self.env) if self.env is not None else dict(os.environ)
+        if path_prepend:
+            env["PATH"] = os.pathsep.join([*path_prepend, env.get("PATH", "")]).rstrip(os.pathsep)
+        return env
+
+    # -- approvals reviewer ----------------------------------------------------------------------------
+    def local_approval_decider(self, has_policy: bool) -> bool:
+        """True when user code (a hook or a policy) decides command / file-change approvals."""
+        return has_policy or bool(self.hooks.get("on_command_approval") or self.hooks.get("on_file_change_approval"))
+
+    def approvals_reviewer(self, has_policy: bool) -> str | None:
+        """The ``approvalsReviewer`` to start threads with, or None to leave Codex's default (``user``).
+
+        Precedence: your hook or policy always decides when you configured one, so the native reviewer
+        is only selected when ``automatic_approval_review=True`` and nothing local would decide.
+        """
+        if not self.automatic_approval_review:
+            return None
+        if self.local_approval_decider(has_policy):
+            return None
+        return "auto_review"
+
+    # -- params ----------------------------------------------------------------------------------------
+    def thread_start_params(
+        self, params: Mapping[str, Any] | None, *, reviewer: str | None, extra: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Params for ``thread/start``: baseline, then ``default_thread_params``, then the call's."""
+        base = dict(DEFAULT_THREAD_BASELINE)
+        if reviewer:
+            base["approvalsReviewer"] = reviewer
+        return merge_params(base, extra, self.default_thread_params, params)
+
+    def turn_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Per-turn params: ``default_turn_params`` under the call's."""
+        return merge_params(self.default_turn_params, params)
