@@ -12,6 +12,7 @@ import argparse
 import ast
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,9 @@ class SyncMethods:
 
 
 def _call_args(args: ast.arguments) -> str:
-    parts = [a.arg for a in args.posonlyargs[1:]] + [a.arg for a in args.args[1:] if a not in args.posonlyargs]
+    parts = [a.arg for a in args.posonlyargs[1:]] + [
+        a.arg for a in args.args[1:] if a not in args.posonlyargs
+    ]
     if args.vararg:
         parts.append("*" + args.vararg.arg)
     parts += [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
@@ -76,9 +79,11 @@ def _methods() -> list[str]:
             doc = ast.get_docstring(node) or ""
             first = doc.strip().splitlines()[0].rstrip(".") if doc.strip() else node.name
             runner = "iterate" if is_iter else "call"
+            summary = textwrap.fill(first + ".", width=100, subsequent_indent="        ")
+            twin = f"Blocking twin of ``AsyncCodexAgenticClient.{node.name}``."
             out.append(
                 f"    def {node.name}({signature}) -> {returns}:\n"
-                f'        """{first} (sync; see ``AsyncCodexAgenticClient.{node.name}``)."""\n'
+                f'        """{summary}\n\n        {twin}\n        """\n'
                 f"        return self._portal.{runner}(self._async.{node.name}({_call_args(node.args)}))\n"
             )
     return out
@@ -105,7 +110,9 @@ def main() -> int:
     text = render()
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is stale: run python scripts/generate_sync.py", file=sys.stderr)
+            print(
+                f"{OUTPUT.relative_to(ROOT)} is stale: run python scripts/generate_sync.py", file=sys.stderr
+            )
             return 1
         return 0
     OUTPUT.write_text(text)

@@ -147,7 +147,9 @@ class AsyncCodexAgenticClient(SeedMethods):
         )
         self._options.validate()
         if automatic_approval_review and "guardian_approval" in self._options.disabled_features:
-            raise CodexAgenticError("automatic_approval_review=True conflicts with disabled feature 'guardian_approval'")
+            raise CodexAgenticError(
+                "automatic_approval_review=True conflicts with disabled feature 'guardian_approval'"
+            )
         self._owns_policy_engine = False
         if policy_engine is None and policy_rubric is not None:
             from .policy import build_policy_engine_from_rubric  # the one upward import: seed API
@@ -205,7 +207,9 @@ class AsyncCodexAgenticClient(SeedMethods):
         argv = [binary.path, *self._options.app_server_args, *self._options.command_line_flags()]
         logger.debug("starting %s (%s)", argv[0], binary.source)
         self.binary_path = binary.path
-        return StdioTransport(argv, env=self._options.child_env(binary.path_prepend), cwd=self._options.process_cwd)
+        return StdioTransport(
+            argv, env=self._options.child_env(binary.path_prepend), cwd=self._options.process_cwd
+        )
 
     async def _connect(self) -> None:
         transport = self._transport_for_connect()
@@ -243,14 +247,16 @@ class AsyncCodexAgenticClient(SeedMethods):
             self._conn = None
             if isinstance(exc, AppServerConnectionError):
                 raise AppServerConnectionError(
-                    f"app-server failed to start: {exc.message}", stderr_tail=transport.stderr_tail(), returncode=transport.returncode
+                    f"app-server failed to start: {exc.message}",
+                    stderr_tail=transport.stderr_tail(),
+                    returncode=transport.returncode,
                 ) from exc
             raise
         reviewer = self._options.approvals_reviewer(self.policy_engine is not None)
         if self._options.automatic_approval_review and reviewer is None:
             logger.warning(
-                "automatic_approval_review=True but an approval hook or policy is configured: approvals go to "
-                "your hook/policy (it takes precedence), not to Codex's native reviewer"
+                "automatic_approval_review=True but an approval hook or policy is configured: approvals go "
+                "to your hook/policy (it takes precedence), not to Codex's native reviewer"
             )
 
     def _check_open(self) -> None:
@@ -327,7 +333,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         if method in ("thread/closed", "thread/archived", "thread/deleted"):
             params = msg.get("params")
             if isinstance(params, dict):
-                self._loaded_threads.discard(params.get("threadId"))  # type: ignore[arg-type]
+                self._loaded_threads.discard(str(params.get("threadId")))
         elif method == "serverRequest/resolved" and self._dispatcher is not None:
             params = msg.get("params")
             if isinstance(params, dict):
@@ -478,7 +484,9 @@ class AsyncCodexAgenticClient(SeedMethods):
         its ``turn/completed`` event.
         """
         state, stream = await self._turn(prompt, thread_id, thread_params, turn_params)
-        yield ResponseEvent("thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id})
+        yield ResponseEvent(
+            "thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}
+        )
         from_notification = ResponseEvent.from_notification
         last: dict[str, Any] | None = None
         async with _closing(stream):
@@ -528,7 +536,11 @@ class AsyncCodexAgenticClient(SeedMethods):
         state, stream = await self._turn(prompt, thread_id, thread_params, turn_params)
         acc = TurnAccumulator(state.thread_id, keep_events=include_events)
         if acc.events is not None:
-            acc.events.append(ResponseEvent("thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}))
+            acc.events.append(
+                ResponseEvent(
+                    "thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}
+                )
+            )
         async with _closing(stream):
             async for msg in stream:
                 acc.add(msg)

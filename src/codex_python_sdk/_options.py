@@ -130,7 +130,9 @@ class ClientOptions:
     # -- approvals reviewer ----------------------------------------------------------------------------
     def local_approval_decider(self, has_policy: bool) -> bool:
         """True when user code (a hook or a policy) decides command / file-change approvals."""
-        return has_policy or bool(self.hooks.get("on_command_approval") or self.hooks.get("on_file_change_approval"))
+        return has_policy or bool(
+            self.hooks.get("on_command_approval") or self.hooks.get("on_file_change_approval")
+        )
 
     def approvals_reviewer(self, has_policy: bool) -> str | None:
         """The ``approvalsReviewer`` to start threads with, or None to leave Codex's default (``user``).
@@ -146,7 +148,11 @@ class ClientOptions:
 
     # -- params ----------------------------------------------------------------------------------------
     def thread_start_params(
-        self, params: Mapping[str, Any] | None, *, reviewer: str | None, extra: Mapping[str, Any] | None = None
+        self,
+        params: Mapping[str, Any] | None,
+        *,
+        reviewer: str | None,
+        extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Params for ``thread/start``: baseline, then ``default_thread_params``, then the call's."""
         base = dict(DEFAULT_THREAD_BASELINE)

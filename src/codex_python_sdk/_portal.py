@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Generic, TypeVar
@@ -150,10 +151,8 @@ class Portal:
             if not finished and not future.done():
                 future.cancel()
                 # Wait briefly so the async side has closed (and interrupted the turn) before we return.
-                try:
+                with contextlib.suppress(BaseException):
                     future.result(timeout=5)
-                except BaseException:
-                    pass
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the loop and join its thread (idempotent)."""

@@ -189,7 +189,9 @@ class Listener:
 
     _ALL: Any = object()
 
-    def __init__(self, router: Router, methods: Iterable[str] | None, thread_filter: Any, maxsize: int) -> None:
+    def __init__(
+        self, router: Router, methods: Iterable[str] | None, thread_filter: Any, maxsize: int
+    ) -> None:
         self.router = router
         self.methods = frozenset(methods) if methods is not None else None
         self.thread_filter = thread_filter
@@ -249,7 +251,9 @@ class Router:
         if queue is not None:
             queue.close()
 
-    def add_listener(self, methods: Iterable[str] | None = None, thread_id: Any = Listener._ALL, maxsize: int = 10_000) -> Listener:
+    def add_listener(
+        self, methods: Iterable[str] | None = None, thread_id: Any = Listener._ALL, maxsize: int = 10_000
+    ) -> Listener:
         """A listener for notifications matching ``methods`` (None: all) and ``thread_id``.
 
         ``thread_id``: a thread id, ``None`` for notifications that belong to no thread, or

@@ -192,7 +192,9 @@ class RpcConnection:
                 f"could not write to the app-server: {exc}", stderr_tail=self.transport.stderr_tail()
             ) from exc
 
-    def start_request(self, method: str, params: Any = None, *, timeout: Any = _NO_TIMEOUT) -> asyncio.Future[Any]:
+    def start_request(
+        self, method: str, params: Any = None, *, timeout: Any = _NO_TIMEOUT
+    ) -> asyncio.Future[Any]:
         """Send a request now and return the future of its result (for callers that must not await yet)."""
         return self._start(method, params, timeout)[1]
 
@@ -277,6 +279,9 @@ class RpcConnection:
 
 def _with_method(error: AppServerConnectionError, method: str) -> AppServerConnectionError:
     clone = AppServerConnectionError(
-        f"{method}: {error.message}", stderr_tail=error.stderr_tail, returncode=error.returncode, method=method
+        f"{method}: {error.message}",
+        stderr_tail=error.stderr_tail,
+        returncode=error.returncode,
+        method=method,
     )
     return clone

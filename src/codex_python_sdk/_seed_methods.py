@@ -8,6 +8,7 @@ the seed's plain dicts keeps working. Methods the server dropped are rebuilt on 
 from __future__ import annotations
 
 import base64
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -69,13 +70,19 @@ class SeedMethods:
         async def request(self, method: str, params: Any = None, *, timeout: Any = ...) -> Any: ...
         async def _connection(self) -> RpcConnection: ...
         async def _start_thread_raw(self, params: Mapping[str, Any] | None) -> dict[str, Any]: ...
-        async def _resume_thread_raw(self, thread_id: str, params: Mapping[str, Any] | None) -> dict[str, Any]: ...
+        async def _resume_thread_raw(
+            self, thread_id: str, params: Mapping[str, Any] | None
+        ) -> dict[str, Any]: ...
 
-    async def _call(self, method: str, params: Mapping[str, Any] | None = None, *, timeout: Any = _UNSET) -> Any:
+    async def _call(
+        self, method: str, params: Mapping[str, Any] | None = None, *, timeout: Any = _UNSET
+    ) -> Any:
         if timeout is _UNSET:
             result = await self.request(method, _clean(params) if params is not None else None)
         else:
-            result = await self.request(method, _clean(params) if params is not None else None, timeout=timeout)
+            result = await self.request(
+                method, _clean(params) if params is not None else None, timeout=timeout
+            )
         return _typed(method, result)
 
     # -- threads ---------------------------------------------------------------------------------------
@@ -93,7 +100,9 @@ class SeedMethods:
         """The thread (a ``Thread`` model), with its turns when ``include_turns``."""
         result = await self.request("thread/read", {"threadId": thread_id, "includeTurns": include_turns})
         if not isinstance(result, dict) or not isinstance(result.get("thread"), dict):
-            raise SessionNotFoundError(f"thread/read returned no thread for {thread_id}", method="thread/read")
+            raise SessionNotFoundError(
+                f"thread/read returned no thread for {thread_id}", method="thread/read"
+            )
         return _model("Thread", result["thread"])
 
     async def thread_list(
@@ -168,7 +177,9 @@ class SeedMethods:
         result = await self.request("thread/read", {"threadId": thread_id, "includeTurns": True})
         turns = ((result or {}).get("thread") or {}).get("turns") or []
         if num_turns > len(turns):
-            raise CodexAgenticError(f"thread {thread_id} has {len(turns)} turns; cannot roll back {num_turns}")
+            raise CodexAgenticError(
+                f"thread {thread_id} has {len(turns)} turns; cannot roll back {num_turns}"
+            )
         before = turns[-num_turns]["id"]
         return await self._call("thread/revert", {"threadId": thread_id, "beforeTurnId": before})
 
@@ -176,7 +187,9 @@ class SeedMethods:
         """Threads loaded in this app-server."""
         return await self._call("thread/loaded/list", {"limit": limit, "cursor": cursor})
 
-    async def thread_metadata_update(self, thread_id: str, *, git_info: Mapping[str, Any] | None = None) -> Any:
+    async def thread_metadata_update(
+        self, thread_id: str, *, git_info: Mapping[str, Any] | None = None
+    ) -> Any:
         """Update a thread's stored metadata (git info)."""
         return await self._call("thread/metadata/update", {"threadId": thread_id, "gitInfo": git_info})
 
@@ -191,14 +204,22 @@ class SeedMethods:
             "turn/steer", {"threadId": thread_id, "expectedTurnId": turn_id, "input": to_wire_input(prompt)}
         )
 
-    async def review_start(self, thread_id: str, target: Mapping[str, Any], *, delivery: str | None = None) -> Any:
+    async def review_start(
+        self, thread_id: str, target: Mapping[str, Any], *, delivery: str | None = None
+    ) -> Any:
         """Start a code review turn (``target`` e.g. ``{"type": "uncommittedChanges"}``)."""
-        return await self._call("review/start", {"threadId": thread_id, "target": dict(target), "delivery": delivery})
+        return await self._call(
+            "review/start", {"threadId": thread_id, "target": dict(target), "delivery": delivery}
+        )
 
     # -- skills and apps -------------------------------------------------------------------------------
-    async def skills_list(self, *, cwds: Sequence[str] | None = None, force_reload: bool | None = None) -> Any:
+    async def skills_list(
+        self, *, cwds: Sequence[str] | None = None, force_reload: bool | None = None
+    ) -> Any:
         """Skills available for the given working directories."""
-        return await self._call("skills/list", {"cwds": list(cwds) if cwds else None, "forceReload": force_reload})
+        return await self._call(
+            "skills/list", {"cwds": list(cwds) if cwds else None, "forceReload": force_reload}
+        )
 
     async def skills_config_write(self, path: str, enabled: bool) -> Any:
         """Enable or disable a skill in the user's config."""
@@ -261,11 +282,16 @@ class SeedMethods:
         return _typed("config/value/write", await self.request("config/value/write", params))
 
     async def config_batch_write(
-        self, edits: Sequence[Mapping[str, Any]], *, file_path: str | None = None, expected_version: str | None = None
+        self,
+        edits: Sequence[Mapping[str, Any]],
+        *,
+        file_path: str | None = None,
+        expected_version: str | None = None,
     ) -> Any:
         """Write several config values atomically."""
         return await self._call(
-            "config/batchWrite", {"edits": [dict(e) for e in edits], "filePath": file_path, "expectedVersion": expected_version}
+            "config/batchWrite",
+            {"edits": [dict(e) for e in edits], "filePath": file_path, "expectedVersion": expected_version},
         )
 
     async def config_requirements_read(self) -> Any:
@@ -285,7 +311,8 @@ class SeedMethods:
     ) -> Any:
         """Start an OAuth login for an MCP server."""
         return await self._call(
-            "mcpServer/oauth/login", {"name": name, "scopes": list(scopes) if scopes else None, "timeoutSecs": timeout_secs}
+            "mcpServer/oauth/login",
+            {"name": name, "scopes": list(scopes) if scopes else None, "timeoutSecs": timeout_secs},
         )
 
     async def fuzzy_file_search(
@@ -294,7 +321,11 @@ class SeedMethods:
         """Fuzzy-find files under ``roots`` (default: the app-server's working directory)."""
         return await self._call(
             "fuzzyFileSearch",
-            {"query": query, "roots": list(roots) if roots else [self._options.process_cwd], "cancellationToken": cancellation_token},
+            {
+                "query": query,
+                "roots": list(roots) if roots else [self._options.process_cwd],
+                "cancellationToken": cancellation_token,
+            },
         )
 
     # -- command/exec ----------------------------------------------------------------------------------
@@ -350,14 +381,26 @@ class SeedMethods:
         if (stream_stdin or stream_stdout_stderr or tty) and not process_id:
             raise CodexAgenticError("streaming or tty command_exec needs a process_id")
         params = self._command_exec_params(
-            command, cwd=cwd, timeout_ms=timeout_ms, process_id=process_id, env=env, output_bytes_cap=output_bytes_cap,
-            disable_output_cap=disable_output_cap, disable_timeout=disable_timeout, sandbox_policy=sandbox_policy,
-            stream_stdin=stream_stdin, stream_stdout_stderr=stream_stdout_stderr, tty=tty, size=size,
-        )  # fmt: skip
+            command,
+            cwd=cwd,
+            timeout_ms=timeout_ms,
+            process_id=process_id,
+            env=env,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+            sandbox_policy=sandbox_policy,
+            stream_stdin=stream_stdin,
+            stream_stdout_stderr=stream_stdout_stderr,
+            tty=tty,
+            size=size,
+        )
         timeout = self._command_exec_timeout(timeout_ms, disable_timeout)
         return _typed("command/exec", await self.request("command/exec", params, timeout=timeout))
 
-    async def command_exec_write(self, process_id: str, *, data: bytes | None = None, close_stdin: bool = False) -> Any:
+    async def command_exec_write(
+        self, process_id: str, *, data: bytes | None = None, close_stdin: bool = False
+    ) -> Any:
         """Write to (and/or close) the stdin of a streaming ``command_exec``."""
         params: dict[str, Any] = {"processId": process_id, "closeStdin": close_stdin}
         if data is not None:
@@ -366,7 +409,9 @@ class SeedMethods:
 
     async def command_exec_resize(self, process_id: str, *, rows: int, cols: int) -> Any:
         """Resize the pty of a tty ``command_exec``."""
-        return await self._call("command/exec/resize", {"processId": process_id, "size": {"rows": rows, "cols": cols}})
+        return await self._call(
+            "command/exec/resize", {"processId": process_id, "size": {"rows": rows, "cols": cols}}
+        )
 
     async def command_exec_terminate(self, process_id: str) -> Any:
         """Terminate a running ``command_exec``."""
@@ -393,15 +438,27 @@ class SeedMethods:
         streams never see it. Leaving early terminates the process. ``process_id`` defaults to a new id."""
         process_id = process_id or f"sdk-{uuid.uuid4().hex[:12]}"
         params = self._command_exec_params(
-            command, cwd=cwd, timeout_ms=timeout_ms, process_id=process_id, env=env, output_bytes_cap=output_bytes_cap,
-            disable_output_cap=disable_output_cap, disable_timeout=disable_timeout, sandbox_policy=sandbox_policy,
-            stream_stdin=stream_stdin, stream_stdout_stderr=True, tty=tty, size=size,
-        )  # fmt: skip
+            command,
+            cwd=cwd,
+            timeout_ms=timeout_ms,
+            process_id=process_id,
+            env=env,
+            output_bytes_cap=output_bytes_cap,
+            disable_output_cap=disable_output_cap,
+            disable_timeout=disable_timeout,
+            sandbox_policy=sandbox_policy,
+            stream_stdin=stream_stdin,
+            stream_stdout_stderr=True,
+            tty=tty,
+            size=size,
+        )
         conn = await self._connection()
         queue = self._router.subscribe_process(process_id)
         done = False
         try:
-            future = conn.start_request("command/exec", params, timeout=self._command_exec_timeout(timeout_ms, disable_timeout))
+            future = conn.start_request(
+                "command/exec", params, timeout=self._command_exec_timeout(timeout_ms, disable_timeout)
+            )
             while True:
                 while len(queue):
                     yield _exec_event(queue.get_nowait(), process_id)
@@ -424,10 +481,8 @@ class SeedMethods:
         finally:
             self._router.unsubscribe_process(process_id)
             if not done and not conn.closed:
-                try:
+                with contextlib.suppress(Exception):  # already finished: nothing to terminate
                     await conn.request("command/exec/terminate", {"processId": process_id}, timeout=5)
-                except Exception:  # already finished: nothing to terminate
-                    pass
 
 
 def _exec_event(msg: dict[str, Any], process_id: str) -> CommandExecEvent:
@@ -459,4 +514,3 @@ def _first_of(queue: Any, future: Any) -> Any:
             waiter.cancel()
 
     return both()
-

@@ -8,6 +8,7 @@ concurrently, so ``turn_interrupt`` from a second thread stops a ``responses_cre
 from __future__ import annotations
 
 import atexit
+import contextlib
 import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -32,10 +33,8 @@ _FORWARDED = frozenset({*HOOK_NAMES, "on_hook_error", "policy_engine"})
 def _close_live_clients() -> None:
     # A forgotten close() must not leave an app-server behind when the interpreter exits.
     for client in list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):
             client.close()
-        except Exception:
-            pass
 
 
 class CodexAgenticClient(SyncMethods):
@@ -84,10 +83,8 @@ class CodexAgenticClient(SyncMethods):
         """Stop the app-server and the client's loop thread (idempotent)."""
         _LIVE.discard(self)
         if not self._async.closed or self._async._conn is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._portal.call(self._async.close())
-            except Exception:
-                pass
         self._portal.stop()
 
     @property
@@ -136,7 +133,8 @@ class CodexAgenticClient(SyncMethods):
             from .protocol._methods import SyncRpcMethods
 
             object.__setattr__(self, "_rpc", SyncRpcMethods(self._rpc_call))
-        return self._rpc  # type: ignore[return-value]
+        rpc: SyncRpcMethods = self._rpc
+        return rpc
 
     def notifications(
         self, methods: list[str] | None = None, *, thread_id: Any = _UNSET, maxsize: int = 10_000

@@ -30,7 +30,10 @@ class SyncMethods:
         thread_params: Mapping[str, Any] | None = None,
         turn_params: Mapping[str, Any] | None = None,
     ) -> Iterator[ResponseEvent]:
-        """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last (sync; see ``AsyncCodexAgenticClient.responses_events``)."""
+        """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
+
+        Blocking twin of ``AsyncCodexAgenticClient.responses_events``.
+        """
         return self._portal.iterate(
             self._async.responses_events(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
@@ -45,7 +48,10 @@ class SyncMethods:
         thread_params: Mapping[str, Any] | None = None,
         turn_params: Mapping[str, Any] | None = None,
     ) -> Iterator[str]:
-        """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning) (sync; see ``AsyncCodexAgenticClient.responses_stream_text``)."""
+        """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
+
+        Blocking twin of ``AsyncCodexAgenticClient.responses_stream_text``.
+        """
         return self._portal.iterate(
             self._async.responses_stream_text(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
@@ -61,7 +67,10 @@ class SyncMethods:
         turn_params: Mapping[str, Any] | None = None,
         include_events: bool = False,
     ) -> AgentResponse:
-        """Run one turn to the end and return an :class:`AgentResponse` (sync; see ``AsyncCodexAgenticClient.responses_create``)."""
+        """Run one turn to the end and return an :class:`AgentResponse`.
+
+        Blocking twin of ``AsyncCodexAgenticClient.responses_create``.
+        """
         return self._portal.call(
             self._async.responses_create(
                 prompt=prompt,
@@ -73,15 +82,24 @@ class SyncMethods:
         )
 
     def thread_start(self, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Start a thread: baseline (on-request, workspace-write), then ``default_thread_params``, then (sync; see ``AsyncCodexAgenticClient.thread_start``)."""
+        """Start a thread: baseline (on-request, workspace-write), then ``default_thread_params``, then.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_start``.
+        """
         return self._portal.call(self._async.thread_start(params=params))
 
     def thread_resume(self, thread_id: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Load a stored thread into this app-server. Only ``params`` are sent: settings you do not pass (sync; see ``AsyncCodexAgenticClient.thread_resume``)."""
+        """Load a stored thread into this app-server. Only ``params`` are sent: settings you do not pass.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_resume``.
+        """
         return self._portal.call(self._async.thread_resume(thread_id, params=params))
 
     def thread_read(self, thread_id: str, *, include_turns: bool = False) -> Any:
-        """The thread (a ``Thread`` model), with its turns when ``include_turns`` (sync; see ``AsyncCodexAgenticClient.thread_read``)."""
+        """The thread (a ``Thread`` model), with its turns when ``include_turns``.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_read``.
+        """
         return self._portal.call(self._async.thread_read(thread_id, include_turns=include_turns))
 
     def thread_list(
@@ -96,7 +114,10 @@ class SyncMethods:
         model_providers: Sequence[str] | None = None,
         sort_direction: str | None = None,
     ) -> ThreadPage:
-        """One page of threads, newest first; ``page.next_cursor`` fetches the next (see ``iter_threads``) (sync; see ``AsyncCodexAgenticClient.thread_list``)."""
+        """One page of threads, newest first; ``page.next_cursor`` fetches the next (see ``iter_threads``).
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_list``.
+        """
         return self._portal.call(
             self._async.thread_list(
                 limit,
@@ -111,99 +132,171 @@ class SyncMethods:
         )
 
     def iter_threads(self, *, page_size: int = 50, **filters: Any) -> Iterator[Any]:
-        """Every thread matching ``filters`` (the ``thread_list`` keywords), fetching pages as needed (sync; see ``AsyncCodexAgenticClient.iter_threads``)."""
+        """Every thread matching ``filters`` (the ``thread_list`` keywords), fetching pages as needed.
+
+        Blocking twin of ``AsyncCodexAgenticClient.iter_threads``.
+        """
         return self._portal.iterate(self._async.iter_threads(page_size=page_size, **filters))
 
     def thread_archive(self, thread_id: str) -> Any:
-        """Archive a thread (it needs ``thread_unarchive`` and a resume before new turns) (sync; see ``AsyncCodexAgenticClient.thread_archive``)."""
+        """Archive a thread (it needs ``thread_unarchive`` and a resume before new turns).
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_archive``.
+        """
         return self._portal.call(self._async.thread_archive(thread_id))
 
     def thread_unarchive(self, thread_id: str) -> Any:
-        """Unarchive a thread; the next turn on it resumes it automatically (sync; see ``AsyncCodexAgenticClient.thread_unarchive``)."""
+        """Unarchive a thread; the next turn on it resumes it automatically.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_unarchive``.
+        """
         return self._portal.call(self._async.thread_unarchive(thread_id))
 
     def thread_fork(self, thread_id: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Fork a thread into a new one. Only ``params`` are sent: the fork keeps the source's settings (sync; see ``AsyncCodexAgenticClient.thread_fork``)."""
+        """Fork a thread into a new one. Only ``params`` are sent: the fork keeps the source's settings.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_fork``.
+        """
         return self._portal.call(self._async.thread_fork(thread_id, params=params))
 
     def thread_name_set(self, thread_id: str, name: str) -> Any:
-        """Name a thread (sync; see ``AsyncCodexAgenticClient.thread_name_set``)."""
+        """Name a thread.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_name_set``.
+        """
         return self._portal.call(self._async.thread_name_set(thread_id, name))
 
     def thread_compact_start(self, thread_id: str) -> Any:
-        """Start compacting a thread's history (runs as a turn; returns at once) (sync; see ``AsyncCodexAgenticClient.thread_compact_start``)."""
+        """Start compacting a thread's history (runs as a turn; returns at once).
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_compact_start``.
+        """
         return self._portal.call(self._async.thread_compact_start(thread_id))
 
     def thread_rollback(self, thread_id: str, num_turns: int) -> Any:
-        """Drop the last ``num_turns`` turns. ``thread/rollback`` is gone from the server; this uses its (sync; see ``AsyncCodexAgenticClient.thread_rollback``)."""
+        """Drop the last ``num_turns`` turns. ``thread/rollback`` is gone from the server; this uses its.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_rollback``.
+        """
         return self._portal.call(self._async.thread_rollback(thread_id, num_turns))
 
     def thread_loaded_list(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
-        """Threads loaded in this app-server (sync; see ``AsyncCodexAgenticClient.thread_loaded_list``)."""
+        """Threads loaded in this app-server.
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_loaded_list``.
+        """
         return self._portal.call(self._async.thread_loaded_list(limit=limit, cursor=cursor))
 
     def thread_metadata_update(self, thread_id: str, *, git_info: Mapping[str, Any] | None = None) -> Any:
-        """Update a thread's stored metadata (git info) (sync; see ``AsyncCodexAgenticClient.thread_metadata_update``)."""
+        """Update a thread's stored metadata (git info).
+
+        Blocking twin of ``AsyncCodexAgenticClient.thread_metadata_update``.
+        """
         return self._portal.call(self._async.thread_metadata_update(thread_id, git_info=git_info))
 
     def turn_interrupt(self, thread_id: str, turn_id: str) -> Any:
-        """Interrupt a running turn; its stream ends with status ``interrupted`` (sync; see ``AsyncCodexAgenticClient.turn_interrupt``)."""
+        """Interrupt a running turn; its stream ends with status ``interrupted``.
+
+        Blocking twin of ``AsyncCodexAgenticClient.turn_interrupt``.
+        """
         return self._portal.call(self._async.turn_interrupt(thread_id, turn_id))
 
     def turn_steer(self, thread_id: str, turn_id: str, prompt: Any) -> Any:
-        """Add input to a running turn (text, images or a list of inputs, like ``prompt``) (sync; see ``AsyncCodexAgenticClient.turn_steer``)."""
+        """Add input to a running turn (text, images or a list of inputs, like ``prompt``).
+
+        Blocking twin of ``AsyncCodexAgenticClient.turn_steer``.
+        """
         return self._portal.call(self._async.turn_steer(thread_id, turn_id, prompt))
 
     def review_start(self, thread_id: str, target: Mapping[str, Any], *, delivery: str | None = None) -> Any:
-        """Start a code review turn (``target`` e.g. ``{"type": "uncommittedChanges"}``) (sync; see ``AsyncCodexAgenticClient.review_start``)."""
+        """Start a code review turn (``target`` e.g. ``{"type": "uncommittedChanges"}``).
+
+        Blocking twin of ``AsyncCodexAgenticClient.review_start``.
+        """
         return self._portal.call(self._async.review_start(thread_id, target, delivery=delivery))
 
     def skills_list(self, *, cwds: Sequence[str] | None = None, force_reload: bool | None = None) -> Any:
-        """Skills available for the given working directories (sync; see ``AsyncCodexAgenticClient.skills_list``)."""
+        """Skills available for the given working directories.
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_list``.
+        """
         return self._portal.call(self._async.skills_list(cwds=cwds, force_reload=force_reload))
 
     def skills_config_write(self, path: str, enabled: bool) -> Any:
-        """Enable or disable a skill in the user's config (sync; see ``AsyncCodexAgenticClient.skills_config_write``)."""
+        """Enable or disable a skill in the user's config.
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_config_write``.
+        """
         return self._portal.call(self._async.skills_config_write(path, enabled))
 
     def skills_remote_list(self, **_ignored: Any) -> Any:
-        """Removed: codex 0.163 has no remote-skills API (``skills/remote/list`` is gone) (sync; see ``AsyncCodexAgenticClient.skills_remote_list``)."""
+        """Removed: codex 0.163 has no remote-skills API (``skills/remote/list`` is gone).
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_remote_list``.
+        """
         return self._portal.call(self._async.skills_remote_list(**_ignored))
 
     def skills_remote_export(self, hazelnut_id: str) -> Any:
-        """Removed: codex 0.163 has no remote-skills API (``skills/remote/export`` is gone) (sync; see ``AsyncCodexAgenticClient.skills_remote_export``)."""
+        """Removed: codex 0.163 has no remote-skills API (``skills/remote/export`` is gone).
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_remote_export``.
+        """
         return self._portal.call(self._async.skills_remote_export(hazelnut_id))
 
     def skills_remote_read(self) -> Any:
-        """Removed (was a deprecated alias of ``skills_remote_list``) (sync; see ``AsyncCodexAgenticClient.skills_remote_read``)."""
+        """Removed (was a deprecated alias of ``skills_remote_list``).
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_remote_read``.
+        """
         return self._portal.call(self._async.skills_remote_read())
 
     def skills_remote_write(self, hazelnut_id: str, is_preload: bool = False) -> Any:
-        """Removed (was a deprecated alias of ``skills_remote_export``) (sync; see ``AsyncCodexAgenticClient.skills_remote_write``)."""
+        """Removed (was a deprecated alias of ``skills_remote_export``).
+
+        Blocking twin of ``AsyncCodexAgenticClient.skills_remote_write``.
+        """
         return self._portal.call(self._async.skills_remote_write(hazelnut_id, is_preload))
 
     def app_list(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
-        """Apps (connectors) available to the account (sync; see ``AsyncCodexAgenticClient.app_list``)."""
+        """Apps (connectors) available to the account.
+
+        Blocking twin of ``AsyncCodexAgenticClient.app_list``.
+        """
         return self._portal.call(self._async.app_list(limit=limit, cursor=cursor))
 
     def experimental_feature_list(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
-        """Feature flags with their stage and state (sync; see ``AsyncCodexAgenticClient.experimental_feature_list``)."""
+        """Feature flags with their stage and state.
+
+        Blocking twin of ``AsyncCodexAgenticClient.experimental_feature_list``.
+        """
         return self._portal.call(self._async.experimental_feature_list(limit=limit, cursor=cursor))
 
     def model_list(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
-        """The model catalogue (sync; see ``AsyncCodexAgenticClient.model_list``)."""
+        """The model catalogue.
+
+        Blocking twin of ``AsyncCodexAgenticClient.model_list``.
+        """
         return self._portal.call(self._async.model_list(limit=limit, cursor=cursor))
 
     def account_rate_limits_read(self) -> Any:
-        """The account's rate limits (needs a ChatGPT login; raises :class:`AuthRequiredError` otherwise) (sync; see ``AsyncCodexAgenticClient.account_rate_limits_read``)."""
+        """The account's rate limits (needs a ChatGPT login; raises :class:`AuthRequiredError` otherwise).
+
+        Blocking twin of ``AsyncCodexAgenticClient.account_rate_limits_read``.
+        """
         return self._portal.call(self._async.account_rate_limits_read())
 
     def account_read(self, *, refresh_token: bool | None = None) -> Any:
-        """The current account and whether OpenAI auth is required (sync; see ``AsyncCodexAgenticClient.account_read``)."""
+        """The current account and whether OpenAI auth is required.
+
+        Blocking twin of ``AsyncCodexAgenticClient.account_read``.
+        """
         return self._portal.call(self._async.account_read(refresh_token=refresh_token))
 
     def config_read(self, *, cwd: str | None = None, include_layers: bool = False) -> Any:
-        """The effective config (snake_case keys) and where each value came from (sync; see ``AsyncCodexAgenticClient.config_read``)."""
+        """The effective config (snake_case keys) and where each value came from.
+
+        Blocking twin of ``AsyncCodexAgenticClient.config_read``.
+        """
         return self._portal.call(self._async.config_read(cwd=cwd, include_layers=include_layers))
 
     def config_value_write(
@@ -215,7 +308,10 @@ class SyncMethods:
         file_path: str | None = None,
         expected_version: str | None = None,
     ) -> Any:
-        """Write one config value (``expected_version`` guards against concurrent edits) (sync; see ``AsyncCodexAgenticClient.config_value_write``)."""
+        """Write one config value (``expected_version`` guards against concurrent edits).
+
+        Blocking twin of ``AsyncCodexAgenticClient.config_value_write``.
+        """
         return self._portal.call(
             self._async.config_value_write(
                 key_path,
@@ -233,27 +329,42 @@ class SyncMethods:
         file_path: str | None = None,
         expected_version: str | None = None,
     ) -> Any:
-        """Write several config values atomically (sync; see ``AsyncCodexAgenticClient.config_batch_write``)."""
+        """Write several config values atomically.
+
+        Blocking twin of ``AsyncCodexAgenticClient.config_batch_write``.
+        """
         return self._portal.call(
             self._async.config_batch_write(edits, file_path=file_path, expected_version=expected_version)
         )
 
     def config_requirements_read(self) -> Any:
-        """Requirements imposed by managed configuration (sync; see ``AsyncCodexAgenticClient.config_requirements_read``)."""
+        """Requirements imposed by managed configuration.
+
+        Blocking twin of ``AsyncCodexAgenticClient.config_requirements_read``.
+        """
         return self._portal.call(self._async.config_requirements_read())
 
     def config_mcp_server_reload(self) -> Any:
-        """Reload MCP server configuration (sync; see ``AsyncCodexAgenticClient.config_mcp_server_reload``)."""
+        """Reload MCP server configuration.
+
+        Blocking twin of ``AsyncCodexAgenticClient.config_mcp_server_reload``.
+        """
         return self._portal.call(self._async.config_mcp_server_reload())
 
     def mcp_server_status_list(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
-        """Status of the configured MCP servers (sync; see ``AsyncCodexAgenticClient.mcp_server_status_list``)."""
+        """Status of the configured MCP servers.
+
+        Blocking twin of ``AsyncCodexAgenticClient.mcp_server_status_list``.
+        """
         return self._portal.call(self._async.mcp_server_status_list(limit=limit, cursor=cursor))
 
     def mcp_server_oauth_login(
         self, name: str, *, scopes: Sequence[str] | None = None, timeout_secs: int | None = None
     ) -> Any:
-        """Start an OAuth login for an MCP server (sync; see ``AsyncCodexAgenticClient.mcp_server_oauth_login``)."""
+        """Start an OAuth login for an MCP server.
+
+        Blocking twin of ``AsyncCodexAgenticClient.mcp_server_oauth_login``.
+        """
         return self._portal.call(
             self._async.mcp_server_oauth_login(name, scopes=scopes, timeout_secs=timeout_secs)
         )
@@ -261,7 +372,10 @@ class SyncMethods:
     def fuzzy_file_search(
         self, query: str, *, roots: Sequence[str] | None = None, cancellation_token: str | None = None
     ) -> Any:
-        """Fuzzy-find files under ``roots`` (default: the app-server's working directory) (sync; see ``AsyncCodexAgenticClient.fuzzy_file_search``)."""
+        """Fuzzy-find files under ``roots`` (default: the app-server's working directory).
+
+        Blocking twin of ``AsyncCodexAgenticClient.fuzzy_file_search``.
+        """
         return self._portal.call(
             self._async.fuzzy_file_search(query, roots=roots, cancellation_token=cancellation_token)
         )
@@ -283,7 +397,10 @@ class SyncMethods:
         tty: bool = False,
         size: Mapping[str, int] | None = None,
     ) -> Any:
-        """Run a command under the server's sandbox (no thread needed); returns exit code and output (sync; see ``AsyncCodexAgenticClient.command_exec``)."""
+        """Run a command under the server's sandbox (no thread needed); returns exit code and output.
+
+        Blocking twin of ``AsyncCodexAgenticClient.command_exec``.
+        """
         return self._portal.call(
             self._async.command_exec(
                 command,
@@ -305,17 +422,26 @@ class SyncMethods:
     def command_exec_write(
         self, process_id: str, *, data: bytes | None = None, close_stdin: bool = False
     ) -> Any:
-        """Write to (and/or close) the stdin of a streaming ``command_exec`` (sync; see ``AsyncCodexAgenticClient.command_exec_write``)."""
+        """Write to (and/or close) the stdin of a streaming ``command_exec``.
+
+        Blocking twin of ``AsyncCodexAgenticClient.command_exec_write``.
+        """
         return self._portal.call(
             self._async.command_exec_write(process_id, data=data, close_stdin=close_stdin)
         )
 
     def command_exec_resize(self, process_id: str, *, rows: int, cols: int) -> Any:
-        """Resize the pty of a tty ``command_exec`` (sync; see ``AsyncCodexAgenticClient.command_exec_resize``)."""
+        """Resize the pty of a tty ``command_exec``.
+
+        Blocking twin of ``AsyncCodexAgenticClient.command_exec_resize``.
+        """
         return self._portal.call(self._async.command_exec_resize(process_id, rows=rows, cols=cols))
 
     def command_exec_terminate(self, process_id: str) -> Any:
-        """Terminate a running ``command_exec`` (sync; see ``AsyncCodexAgenticClient.command_exec_terminate``)."""
+        """Terminate a running ``command_exec``.
+
+        Blocking twin of ``AsyncCodexAgenticClient.command_exec_terminate``.
+        """
         return self._portal.call(self._async.command_exec_terminate(process_id))
 
     def command_exec_events(
@@ -334,7 +460,10 @@ class SyncMethods:
         tty: bool = False,
         size: Mapping[str, int] | None = None,
     ) -> Iterator[CommandExecEvent]:
-        """Run a command and stream its output as :class:`CommandExecEvent`; the last event is (sync; see ``AsyncCodexAgenticClient.command_exec_events``)."""
+        """Run a command and stream its output as :class:`CommandExecEvent`; the last event is.
+
+        Blocking twin of ``AsyncCodexAgenticClient.command_exec_events``.
+        """
         return self._portal.iterate(
             self._async.command_exec_events(
                 command,

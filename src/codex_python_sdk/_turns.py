@@ -105,7 +105,9 @@ async def _interrupt_later(conn: RpcConnection, state: TurnState) -> None:
         if state.turn_id is None:
             return
         logger.debug("interrupting abandoned turn %s of thread %s", state.turn_id, state.thread_id)
-        await conn.request("turn/interrupt", {"threadId": state.thread_id, "turnId": state.turn_id}, timeout=10)
+        await conn.request(
+            "turn/interrupt", {"threadId": state.thread_id, "turnId": state.turn_id}, timeout=10
+        )
     except Exception as exc:  # best effort: the turn may have finished meanwhile
         logger.debug("interrupt of abandoned turn failed: %s", exc)
 
@@ -150,7 +152,9 @@ class TurnAccumulator:
         elif method == "turn/diff/updated":
             self.diff = params.get("diff")
         elif method == "turn/completed":
-            turn = params.get("turn") if isinstance(params.get("turn"), dict) else {}
+            turn = params.get("turn")
+            if not isinstance(turn, dict):
+                turn = {}
             self.turn_id = turn.get("id") or self.turn_id
             self.status = turn.get("status") or "completed"
             self.error = turn.get("error")
@@ -188,5 +192,7 @@ class TurnAccumulator:
         """The response, or :class:`TurnFailedError` (carrying it) when the turn failed."""
         response = self.response()
         if self.status == "failed":
-            raise turn_failed_error(self.error, thread_id=self.thread_id, turn_id=self.turn_id, response=response)
+            raise turn_failed_error(
+                self.error, thread_id=self.thread_id, turn_id=self.turn_id, response=response
+            )
         return response

@@ -83,11 +83,9 @@ class AppServerConnectionError(CodexAgenticError):
         full = message
         if self.stderr_tail:
             shown = self.stderr_tail[-20:]
-            full += "\n--- app-server stderr (last %d of %d lines) ---\n%s" % (
-                len(shown),
-                len(self.stderr_tail),
-                "\n".join(shown),
-            )
+            tail = "\n".join(shown)
+            total = len(self.stderr_tail)
+            full += f"\n--- app-server stderr (last {len(shown)} of {total} lines) ---\n{tail}"
         super().__init__(full, method=method)
         self.message = message
 

@@ -1,4 +1,4 @@
-"""What streams and turns hand back: :class:`ResponseEvent`, :class:`AgentResponse`, :class:`CommandExecEvent`.
+"""What streams and turns hand back: ``ResponseEvent``, ``AgentResponse``, ``CommandExecEvent``.
 
 The names and fields are the seed's. ``ResponseEvent`` is built once per notification on the hot path, so
 it is a slotted class that copies a handful of keys and computes nothing else: the ISO ``timestamp`` and
@@ -116,7 +116,14 @@ def _message_text(method: str, params: dict[str, Any]) -> str | None:
                 counts[status] = counts.get(status, 0) + 1
         head = params.get("explanation") or "plan"
         return f"{head}, steps={len(plan)}, " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
-    if method in ("error", "warning", "guardianWarning", "configWarning", "deprecationNotice", "model/rerouted"):
+    if method in (
+        "error",
+        "warning",
+        "guardianWarning",
+        "configWarning",
+        "deprecationNotice",
+        "model/rerouted",
+    ):
         return _first_text(params)
     return None
 
@@ -321,7 +328,7 @@ class AgentResponse:
         """The completed ``agentMessage`` item :attr:`text` came from, if any."""
         for item in reversed(self.items):
             if item.get("type") == "agentMessage" and item.get("text") == self.text:
-                return item
+                return dict(item)
         return None
 
 

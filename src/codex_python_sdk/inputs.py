@@ -115,8 +115,11 @@ class MentionInput:
         return {"type": "mention", "name": self.name, "path": self.path}
 
 
-Input = Union[TextInput, ImageInput, LocalImageInput, AudioInput, LocalAudioInput, SkillInput, MentionInput]
-Prompt = Union[str, Input, "os.PathLike[str]", dict, Iterable[Union[str, Input, "os.PathLike[str]", dict]]]
+Input = TextInput | ImageInput | LocalImageInput | AudioInput | LocalAudioInput | SkillInput | MentionInput
+"""Any one prompt input."""
+_Part = Union[str, Input, "os.PathLike[str]", dict[str, Any]]  # a string forward reference inside: no "|"
+Prompt = Union[_Part, Iterable[_Part]]  # noqa: UP007
+"""What ``prompt=`` accepts: one part or an iterable of parts."""
 
 
 def _one(part: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from codex_python_sdk import (
     AppServerConnectionError,
     AsyncCodexAgenticClient,
     ClientClosedError,
+    StdioTransport,
     create_async_client,
     create_client,
 )
@@ -30,6 +31,12 @@ pytestmark = pytest.mark.e2e
 def home() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="codex-home-") as tmp:
         yield Path(tmp)
+
+
+def app_server_pid(client: AsyncCodexAgenticClient) -> int:
+    transport = client._conn.transport if client._conn is not None else None
+    assert isinstance(transport, StdioTransport) and transport.pid is not None
+    return transport.pid
 
 
 def client_kwargs(model: FakeModel, home: Path, **extra: Any) -> dict[str, Any]:
@@ -64,7 +71,9 @@ def test_async_quick_start_and_streamed_deltas(fake_model: FakeModel, home: Path
     async def main() -> tuple[str, list[str]]:
         async with create_async_client(**client_kwargs(fake_model, home)) as client:
             first = await client.responses_create(prompt="Reply with exactly: ASYNC_READY")
-            chunks = [c async for c in client.responses_stream_text(prompt="stream", thread_id=first.thread_id)]
+            chunks = [
+                c async for c in client.responses_stream_text(prompt="stream", thread_id=first.thread_id)
+            ]
             return first.text, chunks
 
     first, chunks = asyncio.run(main())
@@ -92,7 +101,9 @@ def test_twelve_turns_on_one_async_client_run_concurrently(fake_model: FakeModel
     assert len({r.thread_id for r in results}) == 12
 
 
-def test_interrupt_from_a_second_thread_stops_a_running_responses_create(fake_model: FakeModel, home: Path) -> None:
+def test_interrupt_from_a_second_thread_stops_a_running_responses_create(
+    fake_model: FakeModel, home: Path
+) -> None:
     hanging = Reply.text("never finishes").hang(after=3)
     fake_model.add(hanging)
     with create_client(**client_kwargs(fake_model, home)) as client:
@@ -126,11 +137,13 @@ def _kill_when_hanging(client_pid: int | None, reply: Reply) -> threading.Thread
     return thread
 
 
-def test_killing_the_app_server_mid_turn_raises_within_a_second_sync(fake_model: FakeModel, home: Path) -> None:
+def test_killing_the_app_server_mid_turn_raises_within_a_second_sync(
+    fake_model: FakeModel, home: Path
+) -> None:
     hanging = Reply.text("partial").hang(after=3)
     fake_model.add(hanging)
     with create_client(**client_kwargs(fake_model, home)) as client:
-        pid = client._async._conn.transport.pid  # type: ignore[union-attr,attr-defined]
+        pid = app_server_pid(client._async)
         killer = _kill_when_hanging(pid, hanging)
         with pytest.raises(AppServerConnectionError) as info:
             client.responses_create(prompt="work")
@@ -143,7 +156,9 @@ def test_killing_the_app_server_mid_turn_raises_within_a_second_sync(fake_model:
     fake_model.release_all()
 
 
-def test_killing_the_app_server_mid_turn_raises_within_a_second_async(fake_model: FakeModel, home: Path) -> None:
+def test_killing_the_app_server_mid_turn_raises_within_a_second_async(
+    fake_model: FakeModel, home: Path
+) -> None:
     hanging = Reply.text("partial").hang(after=3)
     fake_model.add(hanging)
 
@@ -152,7 +167,7 @@ def test_killing_the_app_server_mid_turn_raises_within_a_second_async(fake_model
             task = asyncio.ensure_future(client.responses_create(prompt="work"))
             while not hanging.wait_until_hanging(0):
                 await asyncio.sleep(0.02)
-            pid = client._conn.transport.pid  # type: ignore[union-attr,attr-defined]
+            pid = app_server_pid(client)
             os.kill(pid, signal.SIGKILL)
             killed = time.monotonic()
             with pytest.raises(AppServerConnectionError):
@@ -175,7 +190,7 @@ def test_closing_the_client_reaps_the_app_server(fake_model: FakeModel, home: Pa
     fake_model.add(Reply.text("ok"))
     client = create_client(**client_kwargs(fake_model, home))
     client.responses_create(prompt="x")
-    pid = client._async._conn.transport.pid  # type: ignore[union-attr,attr-defined]
+    pid = app_server_pid(client._async)
     client.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone and reaped: no zombie left behind

@@ -66,10 +66,20 @@ class FakeAppServer:
             return
         rid, params = msg["id"], msg.get("params") or {}
         if method == "initialize":
-            self.reply(rid, {"userAgent": "fake/0.163.0", "codexHome": "/tmp/x", "platformFamily": "unix", "platformOs": "linux"})
+            self.reply(
+                rid,
+                {
+                    "userAgent": "fake/0.163.0",
+                    "codexHome": "/tmp/x",
+                    "platformFamily": "unix",
+                    "platformOs": "linux",
+                },
+            )
         elif method in ("thread/start", "thread/resume", "thread/fork"):
             tid = params.get("threadId") if method == "thread/resume" else f"thread-{next(self._ids)}"
-            self.reply(rid, {"thread": {"id": tid, "turns": []}, "approvalPolicy": params.get("approvalPolicy")})
+            self.reply(
+                rid, {"thread": {"id": tid, "turns": []}, "approvalPolicy": params.get("approvalPolicy")}
+            )
         elif method == "turn/start":
             tid = params["threadId"]
             turn_id = f"turn-{next(self._ids)}"
@@ -91,23 +101,39 @@ class FakeAppServer:
             {"threadId": thread_id, "turn": {"id": turn_id, "status": status, "error": error, "items": []}},
         )
 
-    def agent_message(self, thread_id: str, turn_id: str, text: str, *, item_id: str = "msg_1", deltas: int = 1, phase: Any = None) -> None:
+    def agent_message(
+        self,
+        thread_id: str,
+        turn_id: str,
+        text: str,
+        *,
+        item_id: str = "msg_1",
+        deltas: int = 1,
+        phase: Any = None,
+    ) -> None:
         base = {"threadId": thread_id, "turnId": turn_id}
         self.notify("item/started", {**base, "item": {"type": "agentMessage", "id": item_id, "text": ""}})
         size = max(1, len(text) // max(deltas, 1))
         for i in range(0, len(text), size):
             self.notify("item/agentMessage/delta", {**base, "itemId": item_id, "delta": text[i : i + size]})
-        self.notify("item/completed", {**base, "item": {"type": "agentMessage", "id": item_id, "text": text, "phase": phase}})
+        self.notify(
+            "item/completed",
+            {**base, "item": {"type": "agentMessage", "id": item_id, "text": text, "phase": phase}},
+        )
 
     @staticmethod
     def simple_turn(server: FakeAppServer, thread_id: str, turn_id: str) -> None:
-        server.notify("turn/started", {"threadId": thread_id, "turn": {"id": turn_id, "status": "inProgress"}})
+        server.notify(
+            "turn/started", {"threadId": thread_id, "turn": {"id": turn_id, "status": "inProgress"}}
+        )
         server.agent_message(thread_id, turn_id, "ok")
         server.complete(thread_id, turn_id)
 
     @staticmethod
     def hanging_turn(server: FakeAppServer, thread_id: str, turn_id: str) -> None:
-        server.notify("turn/started", {"threadId": thread_id, "turn": {"id": turn_id, "status": "inProgress"}})
+        server.notify(
+            "turn/started", {"threadId": thread_id, "turn": {"id": turn_id, "status": "inProgress"}}
+        )
 
 
 @pytest.fixture

@@ -19,17 +19,25 @@ from codex_python_sdk import (
 )
 
 
-def test_responses_create_returns_final_message_usage_items_and_ids(server: Any, make_client: Any, run: Any) -> None:
+def test_responses_create_returns_final_message_usage_items_and_ids(
+    server: Any, make_client: Any, run: Any
+) -> None:
     def script(s: Any, tid: str, turn: str) -> None:
         base = {"threadId": tid, "turnId": turn}
         s.notify("turn/started", {"threadId": tid, "turn": {"id": turn}})
         s.agent_message(tid, turn, "Let me check.", item_id="m1", phase="commentary")
         s.notify("item/started", {**base, "item": {"type": "commandExecution", "id": "c1"}})
         s.notify("item/commandExecution/outputDelta", {**base, "itemId": "c1", "delta": "secret output"})
-        s.notify("item/completed", {**base, "item": {"type": "commandExecution", "id": "c1", "aggregatedOutput": "secret output"}})
+        s.notify(
+            "item/completed",
+            {**base, "item": {"type": "commandExecution", "id": "c1", "aggregatedOutput": "secret output"}},
+        )
         s.agent_message(tid, turn, "All done.", item_id="m2", deltas=3)
         s.notify("turn/diff/updated", {**base, "diff": "+a\n"})
-        s.notify("thread/tokenUsage/updated", {**base, "tokenUsage": {"total": {"totalTokens": 15}, "last": {"totalTokens": 15}}})
+        s.notify(
+            "thread/tokenUsage/updated",
+            {**base, "tokenUsage": {"total": {"totalTokens": 15}, "last": {"totalTokens": 15}}},
+        )
         s.complete(tid, turn)
 
     server.turn_script = script
@@ -98,7 +106,10 @@ def test_bad_prompt_fails_before_anything_is_started(server: Any, make_client: A
 
 
 def test_failed_turn_raises_typed_error_with_response(server: Any, make_client: Any, run: Any) -> None:
-    error = {"message": "unexpected status 401", "codexErrorInfo": {"httpConnectionFailed": {"httpStatusCode": 401}}}
+    error = {
+        "message": "unexpected status 401",
+        "codexErrorInfo": {"httpConnectionFailed": {"httpStatusCode": 401}},
+    }
 
     def script(s: Any, tid: str, turn: str) -> None:
         s.notify("error", {"threadId": tid, "turnId": turn, "error": error, "willRetry": False})
@@ -164,7 +175,9 @@ def test_cancelling_responses_create_interrupts_the_turn(server: Any, make_clien
     assert len(server.sent("turn/interrupt")) == 1
 
 
-def test_interrupted_turn_returns_status_interrupted_with_partial_text(server: Any, make_client: Any, run: Any) -> None:
+def test_interrupted_turn_returns_status_interrupted_with_partial_text(
+    server: Any, make_client: Any, run: Any
+) -> None:
     def script(s: Any, tid: str, turn: str) -> None:
         s.notify("item/agentMessage/delta", {"threadId": tid, "turnId": turn, "itemId": "m", "delta": "half"})
 
@@ -201,7 +214,9 @@ def test_idle_timeout_raises_and_interrupts(server: Any, make_client: Any, run: 
 
 def test_time_in_an_approval_hook_is_not_idleness(server: Any, make_client: Any, run: Any) -> None:
     def script(s: Any, tid: str, turn: str) -> None:
-        s.server_request(0, "item/commandExecution/requestApproval", {"threadId": tid, "turnId": turn, "itemId": "c"})
+        s.server_request(
+            0, "item/commandExecution/requestApproval", {"threadId": tid, "turnId": turn, "itemId": "c"}
+        )
 
     server.turn_script = script
 
@@ -225,10 +240,15 @@ def test_time_in_an_approval_hook_is_not_idleness(server: Any, make_client: Any,
     assert server.responses() == [{"id": 0, "result": {"decision": "accept"}}]
 
 
-def test_events_of_an_older_turn_never_leak_into_a_new_stream(server: Any, make_client: Any, run: Any) -> None:
+def test_events_of_an_older_turn_never_leak_into_a_new_stream(
+    server: Any, make_client: Any, run: Any
+) -> None:
     def script(s: Any, tid: str, turn: str) -> None:
         # A straggler from an abandoned earlier turn arrives first, then this turn's own events.
-        s.notify("item/agentMessage/delta", {"threadId": tid, "turnId": "old-turn", "itemId": "x", "delta": "STALE"})
+        s.notify(
+            "item/agentMessage/delta",
+            {"threadId": tid, "turnId": "old-turn", "itemId": "x", "delta": "STALE"},
+        )
         s.agent_message(tid, turn, "fresh")
         s.complete(tid, turn)
 
@@ -243,7 +263,9 @@ def test_events_of_an_older_turn_never_leak_into_a_new_stream(server: Any, make_
     assert [e.text_delta for e in events if e.text_delta] == ["fresh"]
 
 
-def test_concurrent_turns_on_different_threads_get_only_their_own_events(server: Any, make_client: Any, run: Any) -> None:
+def test_concurrent_turns_on_different_threads_get_only_their_own_events(
+    server: Any, make_client: Any, run: Any
+) -> None:
     async def script(s: Any, tid: str, turn: str) -> None:
         await asyncio.sleep(0.01)
         s.agent_message(tid, turn, f"answer for {tid}")
@@ -262,7 +284,9 @@ def test_concurrent_turns_on_different_threads_get_only_their_own_events(server:
         assert r.text == f"answer for {r.thread_id}"
 
 
-def test_server_death_fails_pending_calls_and_streams_and_closes_the_client(server: Any, make_client: Any, run: Any) -> None:
+def test_server_death_fails_pending_calls_and_streams_and_closes_the_client(
+    server: Any, make_client: Any, run: Any
+) -> None:
     server.turn_script = server.hanging_turn
 
     async def main() -> None:
@@ -297,9 +321,13 @@ def test_close_is_idempotent_and_later_calls_say_closed(server: Any, make_client
     assert server.transport.closed_by_client
 
 
-def test_initialize_carries_client_info_and_experimental_capability(server: Any, make_client: Any, run: Any) -> None:
+def test_initialize_carries_client_info_and_experimental_capability(
+    server: Any, make_client: Any, run: Any
+) -> None:
     async def main() -> Any:
-        async with make_client(client_name="my-bot", opt_out_notification_methods=["thread/started"]) as client:
+        async with make_client(
+            client_name="my-bot", opt_out_notification_methods=["thread/started"]
+        ) as client:
             return client.user_agent
 
     assert run(main()) == "fake/0.163.0"
@@ -309,7 +337,9 @@ def test_initialize_carries_client_info_and_experimental_capability(server: Any,
     assert server.requests[1] == {"method": "initialized"}
 
 
-def test_listeners_see_threadless_notifications_and_turn_streams_do_not(server: Any, make_client: Any, run: Any) -> None:
+def test_listeners_see_threadless_notifications_and_turn_streams_do_not(
+    server: Any, make_client: Any, run: Any
+) -> None:
     async def main() -> tuple[list[str], list[str]]:
         async with make_client() as client:
             got: list[str] = []

@@ -60,7 +60,9 @@ def test_none_leaves_the_override_out_and_is_refused_inside_arrays() -> None:
 
 
 def test_raw_toml_passes_through_and_web_search_flag() -> None:
-    options = ClientOptions(server_config_overrides={"tools": RawToml("{ web = true }")}, enable_web_search=True)
+    options = ClientOptions(
+        server_config_overrides={"tools": RawToml("{ web = true }")}, enable_web_search=True
+    )
     assert options.command_line_flags() == ["-c", "tools={ web = true }", "-c", 'web_search="live"']
 
 
@@ -87,7 +89,9 @@ def test_binary_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert resolve_codex_binary(None).source == "bundled"
 
 
-def test_explicit_binary_that_does_not_exist_is_an_error_naming_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_binary_that_does_not_exist_is_an_error_naming_all_four(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with pytest.raises(AppServerConnectionError) as info:
         resolve_codex_binary("/nope/codex")
     text = str(info.value)
@@ -115,20 +119,69 @@ def test_nothing_found_names_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("error", "method", "cls"),
     [
-        ({"code": -32600, "message": "Invalid request: unknown variant `thread/rollback`, expected one of `initialize`, `account/gatewayOAuth/read`"}, "thread/rollback", MethodNotFoundError),
-        ({"code": -32600, "message": "Invalid request: unknown variant `banana`, expected one of `created_at`"}, "thread/list", InvalidParamsError),
-        ({"code": -32600, "message": "Invalid request: missing field `threadId`"}, "thread/read", InvalidParamsError),
-        ({"code": -32600, "message": "thread not loaded: 00000000-0000-0000-0000-000000000000"}, "thread/read", ThreadNotFoundError),
+        (
+            {
+                "code": -32600,
+                "message": "Invalid request: unknown variant `thread/rollback`, "
+                "expected one of `initialize`, `account/gatewayOAuth/read`",
+            },
+            "thread/rollback",
+            MethodNotFoundError,
+        ),
+        (
+            {
+                "code": -32600,
+                "message": "Invalid request: unknown variant `banana`, expected one of `created_at`",
+            },
+            "thread/list",
+            InvalidParamsError,
+        ),
+        (
+            {"code": -32600, "message": "Invalid request: missing field `threadId`"},
+            "thread/read",
+            InvalidParamsError,
+        ),
+        (
+            {"code": -32600, "message": "thread not loaded: 00000000-0000-0000-0000-000000000000"},
+            "thread/read",
+            ThreadNotFoundError,
+        ),
         ({"code": -32600, "message": "thread not found: abc"}, "turn/start", ThreadNotFoundError),
-        ({"code": -32600, "message": "no rollout found for thread id 0000"}, "thread/resume", ThreadNotFoundError),
-        ({"code": -32600, "message": "codex account authentication required to read rate limits"}, "account/rateLimits/read", AuthRequiredError),
-        ({"code": -32602, "message": "Input exceeds", "data": {"input_error_code": "input_too_large", "max_chars": 1048576}}, "turn/start", InputTooLargeError),
-        ({"code": -32600, "message": "Configuration was modified", "data": {"config_write_error_code": "configVersionConflict"}}, "config/value/write", ConfigWriteError),
+        (
+            {"code": -32600, "message": "no rollout found for thread id 0000"},
+            "thread/resume",
+            ThreadNotFoundError,
+        ),
+        (
+            {"code": -32600, "message": "codex account authentication required to read rate limits"},
+            "account/rateLimits/read",
+            AuthRequiredError,
+        ),
+        (
+            {
+                "code": -32602,
+                "message": "Input exceeds",
+                "data": {"input_error_code": "input_too_large", "max_chars": 1048576},
+            },
+            "turn/start",
+            InputTooLargeError,
+        ),
+        (
+            {
+                "code": -32600,
+                "message": "Configuration was modified",
+                "data": {"config_write_error_code": "configVersionConflict"},
+            },
+            "config/value/write",
+            ConfigWriteError,
+        ),
         ({"code": -32600, "message": "something about oauth and login and authorization"}, "x/y", RpcError),
         ({"code": -32601, "message": "nope"}, "x/y", MethodNotFoundError),
     ],
 )
-def test_error_classification_uses_codes_data_and_exact_prefixes(error: dict[str, Any], method: str, cls: type) -> None:
+def test_error_classification_uses_codes_data_and_exact_prefixes(
+    error: dict[str, Any], method: str, cls: type
+) -> None:
     exc = error_from_rpc(error, method=method)
     assert type(exc) is cls
     assert exc.code == error["code"] and exc.data == error.get("data") and exc.method == method
@@ -141,7 +194,9 @@ def test_seed_error_names_still_catch_the_new_classes() -> None:
     assert issubclass(ThreadNotFoundError, SessionNotFoundError)
     assert issubclass(AuthRequiredError, NotAuthenticatedError)
     assert issubclass(ThreadNotFoundError, RpcError)
-    assert all(issubclass(c, CodexAgenticError) for c in (RpcError, AppServerConnectionError, SessionNotFoundError))
+    assert all(
+        issubclass(c, CodexAgenticError) for c in (RpcError, AppServerConnectionError, SessionNotFoundError)
+    )
 
 
 def test_prompt_inputs(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ from codex_python_sdk._routing import EventQueue, Router
 from codex_python_sdk.errors import NotificationOverflowError
 
 
-def test_malformed_lines_and_non_objects_are_ignored_not_fatal(server: Any, make_client: Any, run: Any) -> None:
+def test_malformed_lines_and_non_objects_are_ignored_not_fatal(
+    server: Any, make_client: Any, run: Any
+) -> None:
     async def main() -> Any:
         async with make_client() as client:
             server.transport.feed(b'{"this is not json')
@@ -22,7 +24,9 @@ def test_malformed_lines_and_non_objects_are_ignored_not_fatal(server: Any, make
     assert run(main()) == {}
 
 
-def test_server_request_ids_are_kept_apart_from_ours_and_answered_once(server: Any, make_client: Any, run: Any) -> None:
+def test_server_request_ids_are_kept_apart_from_ours_and_answered_once(
+    server: Any, make_client: Any, run: Any
+) -> None:
     # The server numbers its requests from 0: id 1 can be in flight in both directions at once.
 
     async def main() -> None:
@@ -36,8 +40,10 @@ def test_server_request_ids_are_kept_apart_from_ours_and_answered_once(server: A
             server.handlers["slow"] = lambda s, m: None
             pending = asyncio.ensure_future(client.request("slow", {}, timeout=1))
             await asyncio.sleep(0.01)
-            ours = [m["id"] for m in server.requests if m.get("method") == "slow"][0]
-            server.server_request(ours, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u", "itemId": "c"})
+            ours = next(m["id"] for m in server.requests if m.get("method") == "slow")
+            server.server_request(
+                ours, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u", "itemId": "c"}
+            )
             for _ in range(100):
                 if server.responses():
                     break
@@ -76,7 +82,9 @@ def test_default_answers_are_fail_closed(server: Any, make_client: Any, run: Any
     assert got == {rid: expected for rid, (_, expected) in requests.items()}
 
 
-def test_invalid_hook_result_and_raising_hook_are_answered_fail_closed_and_reported(server: Any, make_client: Any, run: Any) -> None:
+def test_invalid_hook_result_and_raising_hook_are_answered_fail_closed_and_reported(
+    server: Any, make_client: Any, run: Any
+) -> None:
     seen: list[Any] = []
 
     async def main() -> list[Any]:
@@ -85,16 +93,21 @@ def test_invalid_hook_result_and_raising_hook_are_answered_fail_closed_and_repor
             on_file_change_approval=lambda p: 1 / 0,
             on_hook_error=seen.append,
         ) as client:
-            server.server_request(0, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u"})
+            server.server_request(
+                0, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u"}
+            )
             server.server_request(1, "item/fileChange/requestApproval", {"threadId": "t", "turnId": "u"})
             for _ in range(100):
                 if len(server.responses()) == 2:
                     break
                 await asyncio.sleep(0.01)
-            return client.hook_errors
+            return list(client.hook_errors)
 
     errors = run(main())
-    assert {r["id"]: r["result"] for r in server.responses()} == {0: {"decision": "decline"}, 1: {"decision": "decline"}}
+    assert {r["id"]: r["result"] for r in server.responses()} == {
+        0: {"decision": "decline"},
+        1: {"decision": "decline"},
+    }
     assert len(errors) == 2 and len(seen) == 2
     assert any(isinstance(e.error, ZeroDivisionError) for e in errors)
 
@@ -146,8 +159,14 @@ def test_command_exec_output_is_routed_by_process_id_not_to_turn_streams() -> No
     turn = router.subscribe_turn("t")
     turn.bind("T")
     proc = router.subscribe_process("p1")
-    router.dispatch("command/exec/outputDelta", {"method": "command/exec/outputDelta", "params": {"processId": "p1", "deltaBase64": "aGk="}})
-    router.dispatch("command/exec/outputDelta", {"method": "command/exec/outputDelta", "params": {"processId": "p2", "deltaBase64": "aGk="}})
+    router.dispatch(
+        "command/exec/outputDelta",
+        {"method": "command/exec/outputDelta", "params": {"processId": "p1", "deltaBase64": "aGk="}},
+    )
+    router.dispatch(
+        "command/exec/outputDelta",
+        {"method": "command/exec/outputDelta", "params": {"processId": "p2", "deltaBase64": "aGk="}},
+    )
     assert len(proc) == 1 and len(turn.queue) == 0
 
 

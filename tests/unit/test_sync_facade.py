@@ -36,7 +36,9 @@ def test_an_interrupt_from_another_thread_lands_while_responses_create_runs(serv
         def interrupter() -> None:
             while "thread-1" not in server.active_turns:
                 time.sleep(0.01)
-            client.request("turn/interrupt", {"threadId": "thread-1", "turnId": server.active_turns["thread-1"]})
+            client.request(
+                "turn/interrupt", {"threadId": "thread-1", "turnId": server.active_turns["thread-1"]}
+            )
 
         thread = threading.Thread(target=interrupter)
         thread.start()
@@ -48,7 +50,9 @@ def test_an_interrupt_from_another_thread_lands_while_responses_create_runs(serv
 def test_breaking_out_of_a_sync_stream_interrupts_the_turn(server: Any) -> None:
     def script(s: Any, tid: str, turn: str) -> None:
         for i in range(100):
-            s.notify("item/agentMessage/delta", {"threadId": tid, "turnId": turn, "itemId": "m", "delta": str(i)})
+            s.notify(
+                "item/agentMessage/delta", {"threadId": tid, "turnId": turn, "itemId": "m", "delta": str(i)}
+            )
 
     server.turn_script = script
     with _sync_client(server) as client:
@@ -88,7 +92,9 @@ def test_calls_after_close_raise(server: Any) -> None:
 
 
 def test_generated_sync_facade_is_up_to_date() -> None:
-    proc = subprocess.run([sys.executable, "scripts/generate_sync.py", "--check"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "scripts/generate_sync.py", "--check"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -101,10 +107,26 @@ def test_sync_facade_has_every_public_async_method() -> None:
 
 
 def test_importing_the_package_is_lazy() -> None:
-    code = (
-        "import sys, codex_python_sdk\n"
-        "heavy = [m for m in ('asyncio', 'orjson', 'codex_python_sdk._client', 'codex_python_sdk.protocol') if m in sys.modules]\n"
-        "print(heavy)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    heavy = ("asyncio", "orjson", "codex_python_sdk._client", "codex_python_sdk.protocol")
+    code = f"import sys, codex_python_sdk\nprint([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
+
+
+def test_public_names_all_resolve_and_match_all() -> None:
+    import codex_python_sdk as sdk
+
+    assert set(sdk.__all__) == {"__version__", *sdk._EXPORTS}
+    for name in sdk.__all__:
+        if sdk._EXPORTS.get(name) in (".policy", ".render") and not _has_module(sdk._EXPORTS[name]):
+            continue  # features still being built
+        assert getattr(sdk, name) is not None
+    assert sdk.__version__
+
+
+def _has_module(relative: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("codex_python_sdk" + relative) is not None

@@ -174,9 +174,9 @@ class StdioTransport(Transport):
         self._stderr_transport, _ = await loop.connect_read_pipe(
             lambda: _LineReader(self._on_stderr_line, lambda exc: None), proc.stderr
         )
-        self._writer = _Writer()
-        stdin, _ = await loop.connect_write_pipe(lambda: self._writer, proc.stdin)
-        self._stdin = stdin  # type: ignore[assignment]
+        writer = self._writer = _Writer()
+        stdin, _ = await loop.connect_write_pipe(lambda: writer, proc.stdin)
+        self._stdin = stdin
         self._watch_exit(proc, loop)
 
     def _watch_exit(self, proc: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop) -> None:
