@@ -1,0 +1,652 @@
+"""Print a turn's events the way ``codex exec`` does: the seed's ``ExecStyleRenderer`` format, kept.
+
+::
+
+    with create_client() as client:
+        render_exec_style_events(client.responses_events(prompt="List the files"))
+
+    async with create_async_client() as client:
+        await render_exec_style_events(client.responses_events(prompt="List the files"))
+
+:func:`render_exec_style_events` takes a sync iterable and renders at once, or an async iterable and then
+returns a coroutine to ``await``. Either way the renderer's :meth:`~ExecStyleRenderer.finish` runs even
+when the stream raises, and the event iterator is closed when rendering stops, so a turn abandoned by an
+error is interrupted on the server.
+
+Output lines carry literal tags: ``Thread:``, ``== Turn Started ==``, ``Assistant:``, ``[thinking]``,
+``[tool.exec]``, ``[tool.output:exec]``, ``[tool.exec.done]``, ``[tool.patch]``, ``[tool.patch.file]``,
+``[approval]``, ``[input]``, ``[auto-review]``, ``[model]``, ``[warning]``, ``[error]``, ``[turn.diff]``,
+``[summary]``, ``== Turn Completed ==`` and, with ``show_system=True``, ``[usage]``, ``[turn.plan]``,
+``[item]``, ``[event]`` and friends. Agent text, reasoning and command output are written inline as their
+deltas arrive.
+
+Colour: ``color="auto"`` (default) uses colour when ``NO_COLOR`` is unset or empty and either
+``CLICOLOR_FORCE`` is set to anything but ``0`` or the stream is a terminal (``TERM=dumb`` turns it off).
+``"soft"`` (plain ANSI), ``"vivid"`` (bold, bright) and ``"off"`` force a mode; ``"on"``/``"true"``/``True``
+mean soft, ``"false"``/``"none"``/``False`` mean off, and an unknown value means auto.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping
+from typing import Any, TextIO, overload
+
+from .events import ResponseEvent
+
+__all__ = ["ExecStyleRenderer", "render_exec_style_events", "resolve_color_mode"]
+
+_RESET = "\x1b[0m"
+_PALETTES = {  # role=SGR codes
+    "soft": "turn=1 assistant=32 thinking=2 tool=36 ok=32 fail=31 error=31 warning=33 approval=35 summary=34 "
+    "system=2",
+    "vivid": "turn=1;97 assistant=1;92 thinking=2;3 tool=1;96 ok=1;92 fail=1;91 error=1;91 warning=1;93 "
+    "approval=1;95 summary=1;94 system=2",
+}
+_ALIASES = {"on": "soft", "true": "soft", "yes": "soft", "false": "off", "none": "off", "no": "off"}
+_TOOL_ITEMS = frozenset(
+    {"commandExecution", "mcpToolCall", "fileChange", "webSearch", "dynamicToolCall", "collabAgentToolCall"}
+    | {"imageView"}
+)
+_OK = frozenset({"completed", "approved", "success"})
+
+
+def resolve_color_mode(color: str | bool | None, stream: Any = None) -> str:
+    """The effective colour mode, ``"off"``, ``"soft"`` or ``"vivid"``, for ``color`` on ``stream``.
+
+    See the module docstring for the rules; ``None`` means ``"auto"``.
+    """
+    if isinstance(color, bool):
+        mode = "soft" if color else "off"
+    else:
+        mode = str(color or "auto").strip().lower()
+        mode = _ALIASES.get(mode, mode)
+    if mode in ("off", "soft", "vivid"):
+        return mode
+    env = os.environ
+    if env.get("NO_COLOR"):
+        return "off"
+    force = env.get("CLICOLOR_FORCE")
+    if force and force != "0":
+        return "soft"
+    if env.get("TERM") == "dumb":
+        return "off"
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return "soft" if isatty is not None and isatty() else "off"
+    except (OSError, ValueError):  # a closed or detached stream is not a terminal
+        return "off"
+
+
+# -- text helpers (pure functions of the wire params) ------------------------------------------------------
+def _short(value: Any, limit: int = 200) -> str:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _diff_counts(diff: str) -> tuple[int, int]:
+    added = removed = 0
+    for line in diff.splitlines():
+        if line.startswith("+"):
+            if not line.startswith("+++"):
+                added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
+def _change_kind(change: Mapping[str, Any]) -> str:
+    kind = change.get("kind")
+    return str((kind.get("type") if isinstance(kind, dict) else kind) or "update")
+
+
+def _change_counts(change: Mapping[str, Any]) -> tuple[int, int]:
+    """+/- line counts of one ``FileUpdateChange``; an added or deleted file's ``diff`` is its content."""
+    diff = change.get("diff")
+    if not isinstance(diff, str) or not diff:
+        return 0, 0
+    kind = _change_kind(change)
+    if kind == "add":
+        return len(diff.splitlines()), 0
+    if kind == "delete":
+        return 0, len(diff.splitlines())
+    return _diff_counts(diff)
+
+
+def _command_text(command: Any) -> str:
+    return " ".join(str(p) for p in command) if isinstance(command, list) else str(command or "")
+
+
+def _reason(params: Mapping[str, Any]) -> str:
+    return f" (reason: {_short(params['reason'])})" if params.get("reason") else ""
+
+
+def _config_warning(params: Mapping[str, Any]) -> str:
+    text = _short(params.get("summary"), 500)
+    if params.get("path"):
+        text += f" ({params['path']})"
+    return text + (f": {_short(params['details'])}" if params.get("details") else "")
+
+
+def _world_writable(params: Mapping[str, Any]) -> str:
+    if params.get("failedScan"):
+        return "the world-writable directory scan failed"
+    text = "world-writable directories: " + ", ".join(str(p) for p in (params.get("samplePaths") or [])[:5])
+    return text + (f" (+{params['extraCount']} more)" if params.get("extraCount") else "")
+
+
+def _review_action(action: Any) -> str:
+    """What an automatic approval review is looking at, in a few words."""
+    if not isinstance(action, dict):
+        return ""
+    kind = action.get("type")
+    if kind == "command":
+        return f"command: {_short(action.get('command'))}"
+    if kind == "execve":
+        return f"exec: {_short(_command_text(action.get('argv')) or action.get('program'))}"
+    if kind == "applyPatch":
+        return f"patch: {_short(', '.join(str(f) for f in action.get('files') or []))}"
+    if kind == "networkAccess":
+        return f"network: {action.get('target') or action.get('host')}"
+    if kind == "mcpToolCall":
+        return f"mcp: {action.get('server')}/{action.get('toolName')}"
+    return "stdin to a running command" if kind == "writeStdin" else str(kind or "")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _review_result(params: Mapping[str, Any]) -> str:
+    review = _dict(params.get("review"))
+    text = str(review.get("status") or "unknown")
+    if review.get("riskLevel"):
+        text += f" (risk={review['riskLevel']})"
+    return text + (f": {_short(review['rationale'])}" if review.get("rationale") else "")
+
+
+def _file_change(params: Mapping[str, Any]) -> str:
+    root = f" with write access to {params['grantRoot']}" if params.get("grantRoot") else ""
+    return f"file change{root}{_reason(params)}"
+
+
+def _questions(params: Mapping[str, Any]) -> str:
+    texts = [_short(q.get("question")) for q in params.get("questions") or [] if isinstance(q, dict)]
+    return "; ".join(texts) or "(no question)"
+
+
+def _elicitation(params: Mapping[str, Any]) -> str:
+    message = f": {_short(params['message'])}" if params.get("message") else ""
+    return f"mcp elicitation from {params.get('serverName')}{message}"
+
+
+def _hook_run(params: Mapping[str, Any]) -> str:
+    run = _dict(params.get("run"))
+    return f"{run.get('eventName')} {run.get('status')}"
+
+
+_Format = Callable[[Mapping[str, Any]], str]
+# Events shown as one line: method -> (colour role, tag, text of the params).
+_ONE_LINE: dict[str, tuple[str, str, _Format]] = {
+    "warning": ("warning", "[warning]", lambda p: _short(p.get("message"), 500)),
+    "guardianWarning": ("warning", "[warning]", lambda p: f"auto-review: {_short(p.get('message'), 500)}"),
+    "configWarning": ("warning", "[warning]", _config_warning),
+    "windows/worldWritableWarning": ("warning", "[warning]", _world_writable),
+    "model/rerouted": (
+        "warning",
+        "[model]",
+        lambda p: f"rerouted {p.get('fromModel')} -> {p.get('toModel')} ({p.get('reason')})",
+    ),
+    "item/autoApprovalReview/started": (
+        "approval",
+        "[auto-review]",
+        lambda p: f"reviewing {_review_action(p.get('action'))}".rstrip(),
+    ),
+    "item/commandExecution/terminalInteraction": ("tool", "[tool.stdin]", lambda p: _short(p.get("stdin"))),
+    "item/mcpToolCall/progress": ("tool", "[tool.mcp.progress]", lambda p: _short(p.get("message"))),
+}
+# Server requests (they arrive in turn streams too): method -> (tag, text of the params).
+_REQUESTS: dict[str, tuple[str, _Format]] = {
+    "item/commandExecution/requestApproval": (
+        "[approval]",
+        lambda p: f"command: {_short(_command_text(p.get('command')), 500) or '(unknown)'}{_reason(p)}",
+    ),
+    "item/fileChange/requestApproval": ("[approval]", _file_change),
+    "item/permissions/requestApproval": (
+        "[approval]",
+        lambda p: f"permissions: {_short(p.get('permissions'))}{_reason(p)}",
+    ),
+    "item/tool/requestUserInput": ("[input]", _questions),
+    "mcpServer/elicitation/request": ("[approval]", _elicitation),
+    "item/tool/call": ("[request]", lambda p: f"tool call: {p.get('tool')}"),
+    "execCommandApproval": ("[approval]", lambda p: f"command: {_short(_command_text(p.get('command')))}"),
+    "applyPatchApproval": ("[approval]", lambda p: f"file change{_reason(p)}"),
+}
+# item/started: item type -> (tag, label of its output, text of the item); tool types also count as tools.
+_ITEM_STARTS: dict[str, tuple[str, str, _Format]] = {
+    "commandExecution": ("[tool.exec]", "exec", lambda i: _short(_command_text(i.get("command")), 500)),
+    "mcpToolCall": ("[tool.mcp]", "mcp:", lambda i: f"{i.get('server')}/{i.get('tool')}"),
+    "fileChange": ("[tool.patch]", "patch", lambda i: "applying file changes"),
+    "webSearch": ("[tool.web]", "web", lambda i: _short(i.get("query"))),
+    "dynamicToolCall": (
+        "[tool.call]",
+        "call:",
+        lambda i: f"{i['namespace']}.{i.get('tool')}" if i.get("namespace") else str(i.get("tool")),
+    ),
+    "collabAgentToolCall": ("[tool.agent]", "agent", lambda i: str(i.get("tool") or "")),
+    "imageView": ("[tool.image]", "image", lambda i: str(i.get("path") or "")),
+    "enteredReviewMode": ("[review]", "review", lambda i: "started"),
+}
+# Bookkeeping events shown only with show_system: method -> (tag, text of the event).
+_SYSTEM: dict[str, tuple[str, Callable[[ResponseEvent], str]]] = {
+    "thread/started": ("[thread]", lambda e: "started"),
+    "thread/name/updated": ("[thread.name]", lambda e: str(e.thread_name or "(cleared)")),
+    "thread/tokenUsage/updated": ("[usage]", lambda e: str(e.message_text)),
+    "thread/compacted": ("[context]", lambda e: "compacted"),
+    "turn/plan/updated": ("[turn.plan]", lambda e: _short(e.message_text)),
+    "serverRequest/resolved": ("[approval.resolved]", lambda e: f"request {e.request_id}"),
+    "autoApprovalReview/strictReviewRequired": ("[auto-review]", lambda e: "strict review required"),
+    "hook/started": ("[hook]", lambda e: _hook_run(e.params)),
+    "hook/completed": ("[hook]", lambda e: _hook_run(e.params)),
+}
+
+
+class ExecStyleRenderer:
+    """Writes :class:`ResponseEvent` objects (or raw notification dicts) as ``codex exec``-style text.
+
+    Call :meth:`render` for each event and :meth:`finish` at the end (it ends a half-written line and
+    resets colours; calling it twice is harmless). Options:
+
+    - ``stream``: where to write (default ``sys.stdout``, looked up when the renderer is made);
+    - ``show_reasoning``: inline ``[thinking]`` text;
+    - ``show_system``: bookkeeping events too (usage, plans, diffs, item lifecycle, unknown events);
+    - ``show_tool_output``: command and patch output as it streams;
+    - ``show_turn_summary``: the ``[summary] status=…, tools=N, errors=M`` line at the end of a turn;
+    - ``color``: see :func:`resolve_color_mode`.
+
+    Each event costs a dict lookup and at most one ``write`` and one ``flush``; an agent text delta
+    continuing the current line is written as is. ``tool_count``, ``error_count`` and ``approval_count``
+    count the current turn.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        show_reasoning: bool = True,
+        show_system: bool = False,
+        show_tool_output: bool = True,
+        show_turn_summary: bool = True,
+        color: str | bool | None = "auto",
+    ) -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stdout
+        self.show_reasoning = show_reasoning
+        self.show_system = show_system
+        self.show_tool_output = show_tool_output
+        self.show_turn_summary = show_turn_summary
+        self.color_mode = resolve_color_mode(color, self.stream)
+        spec = _PALETTES.get(self.color_mode, "")
+        self._palette = {role: f"\x1b[{code}m" for role, _, code in (p.partition("=") for p in spec.split())}
+        self.tool_count = self.error_count = self.approval_count = 0
+        self._inline_kind: str | None = None  # "assistant", "thinking", "plan" or "output"
+        self._inline_item: Any = None
+        self._inline_reset = ""
+        self._at_bol = True
+        self._turn_open = self._finished = False
+        self._turn_diff: str | None = None
+        self._item_labels: dict[str, str] = {}
+        self._streamed_agent_items: set[Any] = set()
+        self._patch_files: dict[str, set[str]] = {}
+        self._deprecations: set[str] = set()
+        self._cwd = os.getcwd() + os.sep
+        self._handlers: dict[str, Callable[[ResponseEvent], None]] = {
+            "thread/ready": lambda e: self._line("turn", "Thread:", str(e.thread_id or "")),
+            "turn/started": self._turn_started,
+            "turn/completed": self._turn_completed,
+            "item/started": self._item_started,
+            "item/completed": self._item_completed,
+            "item/reasoning/summaryTextDelta": self._thinking_delta,
+            "item/reasoning/textDelta": self._thinking_delta,
+            "item/reasoning/summaryPartAdded": self._summary_part,
+            "item/commandExecution/outputDelta": self._output_delta,
+            "item/fileChange/outputDelta": self._output_delta,
+            "item/fileChange/patchUpdated": self._patch_updated,
+            "item/plan/delta": self._plan_delta,
+            "turn/diff/updated": self._turn_diff_updated,
+            "error": self._error,
+            "deprecationNotice": self._deprecation,
+            "item/autoApprovalReview/completed": self._review_completed,
+        }
+
+    # -- output primitives -----------------------------------------------------------------------------
+    def _paint(self, role: str, text: str) -> str:
+        code = self._palette.get(role)
+        return f"{code}{text}{_RESET}" if code else text
+
+    def _end_inline(self) -> str:
+        """Text that closes the open inline segment (colour reset and a newline if needed)."""
+        out = self._inline_reset + ("" if self._at_bol else "\n")
+        self._inline_kind = self._inline_item = None
+        self._inline_reset = ""
+        self._at_bol = True
+        return out
+
+    def _emit(self, text: str) -> None:
+        stream = self.stream
+        stream.write(text)
+        stream.flush()
+
+    def _line(self, role: str, tag: str, text: str = "", *, blank_before: bool = False) -> None:
+        head = self._end_inline() + ("\n" if blank_before else "")
+        body = f"{self._paint(role, tag)} {text}" if text else self._paint(role, tag)
+        self._emit(f"{head}{body}\n")
+
+    def _inline(self, kind: str, item: Any, prefix: str, role: str, delta: str) -> None:
+        """Write ``delta`` inline, starting a new ``prefix``-ed segment when kind or item changes."""
+        if self._inline_kind == kind and self._inline_item == item:
+            self._at_bol = delta.endswith("\n")
+            self._emit(delta)
+            return
+        head = self._end_inline()
+        if role == "thinking" and self._palette:
+            # Reasoning text stays dim until the segment ends (one code per segment, not per delta).
+            head += self._palette["thinking"] + prefix
+            self._inline_reset = _RESET
+        elif prefix:
+            head += self._paint(role, prefix)
+        self._inline_kind, self._inline_item = kind, item
+        self._at_bol = delta.endswith("\n") if delta else not prefix
+        self._emit(head + delta)
+
+    def _system(self, tag: str, text: str = "") -> None:
+        if self.show_system:
+            self._line("system", tag, text)
+
+    def _path(self, path: Any) -> str:
+        text = str(path or "")
+        return text[len(self._cwd) :] if text.startswith(self._cwd) else text
+
+    # -- public API ------------------------------------------------------------------------------------
+    def render(self, event: ResponseEvent | Mapping[str, Any]) -> None:
+        """Render one event (a :class:`ResponseEvent`, or a raw notification / server-request dict)."""
+        if not isinstance(event, ResponseEvent):
+            event = ResponseEvent.from_notification(dict(event))
+        kind = event.type
+        if kind == "item/agentMessage/delta":  # the hot path: most events of a turn
+            delta = event.text_delta or ""
+            item = event.item_id
+            if self._inline_kind == "assistant" and self._inline_item == item:
+                self._at_bol = delta.endswith("\n")
+                self._emit(delta)
+            else:
+                self._streamed_agent_items.add(item)
+                self._inline("assistant", item, "Assistant: ", "assistant", delta)
+            return
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            handler(event)
+        elif kind in _ONE_LINE:
+            role, tag, text = _ONE_LINE[kind]
+            self._line(role, tag, text(event.params))
+        elif kind in _REQUESTS:
+            tag, text = _REQUESTS[kind]
+            self.approval_count += 1
+            self._line("approval", tag, text(event.params))
+        elif kind in _SYSTEM:
+            if self.show_system:
+                tag, system_text = _SYSTEM[kind]
+                self._line("system", tag, system_text(event))
+        elif isinstance(event.raw, dict) and "id" in event.raw:  # a server request this SDK does not know
+            self.approval_count += 1
+            self._line("approval", "[request]", kind)
+        elif kind.startswith("codex/event/"):  # pre-v2 servers only; codex 0.163 sends none
+            self._system(f"[codex.{kind[12:]}]", _short(event.message_text))
+        elif kind.startswith("account/"):
+            self._system("[account]", _short(event.message_text or kind))
+        elif self.show_system:
+            self._line("system", "[event]", f"{kind} {_short(event.message_text)}".rstrip())
+
+    def finish(self) -> None:
+        """End the output: close a half-written line, reset colours, and flush. Idempotent.
+
+        If a turn started but its ``turn/completed`` never came (the stream raised), a ``[summary]`` line
+        with ``status=incomplete`` says so.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        if self._turn_open and self.show_turn_summary:
+            self._turn_open = False
+            self._line("warning", "[summary]", self._summary_text("incomplete"), blank_before=True)
+        else:
+            self._emit(self._end_inline())
+
+    # -- turn lifecycle --------------------------------------------------------------------------------
+    def _turn_started(self, event: ResponseEvent) -> None:
+        self.tool_count = self.error_count = self.approval_count = 0
+        self._turn_open = True
+        self._turn_diff = None
+        self._item_labels.clear()
+        self._streamed_agent_items.clear()
+        self._patch_files.clear()
+        self._line("turn", "== Turn Started ==", blank_before=True)
+
+    def _summary_text(self, status: str) -> str:
+        return f"status={status}, tools={self.tool_count}, errors={self.error_count}"
+
+    def _turn_completed(self, event: ResponseEvent) -> None:
+        turn = event.params.get("turn")
+        turn = turn if isinstance(turn, dict) else {}
+        status = str(turn.get("status") or "completed")
+        error = turn.get("error")
+        if status == "failed" and self.error_count == 0 and isinstance(error, dict):
+            self.error_count += 1  # no ``error`` notification told the user why: say it here
+            self._line("error", "[error]", _short(error.get("message") or "turn failed", 500))
+        if self._turn_diff:
+            added, removed = _diff_counts(self._turn_diff)
+            files = sum(1 for ln in self._turn_diff.splitlines() if ln.startswith("+++ "))
+            self._line("tool", "[turn.diff]", f"{files} file(s) changed, +{added} -{removed}")
+        self._turn_open = False
+        if self.show_turn_summary:
+            role = "summary" if status == "completed" else "warning"
+            self._line(role, "[summary]", self._summary_text(status), blank_before=True)
+            self._line("turn", "== Turn Completed ==")
+        else:
+            self._line("turn", "== Turn Completed ==", blank_before=True)
+
+    # -- items -----------------------------------------------------------------------------------------
+    def _item_started(self, event: ResponseEvent) -> None:
+        item = event.item or {}
+        kind = str(item.get("type") or "")
+        start = _ITEM_STARTS.get(kind)
+        if start is None:
+            self._system("[item]", f"{kind} started")
+            return
+        tag, label, text_of = start
+        text = text_of(item)
+        self.tool_count += kind in _TOOL_ITEMS
+        # An output header names its tool: "exec", "patch", "web", or "mcp:server/tool" / "call:name".
+        self._item_labels[str(item.get("id") or "")] = label + text if label.endswith(":") else label
+        text = self._path(text) if kind == "imageView" else text
+        self._line("turn" if tag == "[review]" else "tool", tag, text)
+        if kind == "fileChange":
+            self._patch_files_seen(item.get("id"), item.get("changes"))
+
+    def _item_completed(self, event: ResponseEvent) -> None:
+        item = event.item or {}
+        kind = str(item.get("type") or "")
+        item_id = item.get("id")
+        status = str(item.get("status") or "completed")
+        role = "ok" if status in _OK else "fail"
+        if kind == "agentMessage":
+            if self._inline_kind == "assistant" and self._inline_item == item_id:
+                self._emit(self._end_inline())
+            elif item_id not in self._streamed_agent_items and item.get("text"):
+                self._line("assistant", "Assistant:", str(item.get("text")))
+        elif kind == "commandExecution":
+            exit_code = item.get("exitCode")
+            role = "ok" if status == "completed" and exit_code in (0, None) else "fail"
+            shown = "?" if exit_code is None else exit_code
+            text = f"{status}, exit={shown}, {item.get('durationMs') or 0}ms"
+            self._line(role, "[tool.exec.done]", text)
+        elif kind == "mcpToolCall":
+            error = item.get("error")
+            message = error.get("message") if isinstance(error, dict) else None
+            self._line(role, "[tool.mcp.done]", f"{status}: {_short(message)}" if message else status)
+        elif kind == "fileChange":
+            changes = item.get("changes")
+            self._patch_files_seen(item_id, changes)
+            text = status
+            if isinstance(changes, list) and changes:
+                counts = [_change_counts(c) for c in changes if isinstance(c, dict)]
+                added, removed = sum(a for a, _ in counts), sum(r for _, r in counts)
+                text += f", {len(counts)} file(s), +{added} -{removed}"
+            self._line(role, "[tool.patch.done]", text)
+        elif kind == "dynamicToolCall":
+            self._line(role, "[tool.call.done]", status)
+        elif kind == "exitedReviewMode":
+            self._line("turn", "[review]", "finished")
+        elif kind == "reasoning" and self._inline_kind == "thinking" and self._inline_item == item_id:
+            self._emit(self._end_inline())
+        else:
+            self._system("[item]", f"{kind} completed")
+
+    def _patch_files_seen(self, item_id: Any, changes: Any) -> None:
+        """One ``[tool.patch.file]`` line per file, the first time the item mentions it (patches stream)."""
+        if not isinstance(changes, list):
+            return
+        seen = self._patch_files.setdefault(str(item_id or ""), set())
+        for change in changes:
+            if not isinstance(change, dict):
+                continue
+            path = self._path(change.get("path"))
+            if path not in seen:
+                seen.add(path)
+                added, removed = _change_counts(change)
+                text = f"{_change_kind(change)} {path} (+{added} -{removed})"
+                self._line("tool", "[tool.patch.file]", text)
+
+    def _patch_updated(self, event: ResponseEvent) -> None:
+        self._patch_files_seen(event.item_id, event.params.get("changes"))
+
+    # -- streamed text ---------------------------------------------------------------------------------
+    def _thinking_delta(self, event: ResponseEvent) -> None:
+        if self.show_reasoning:
+            self._inline("thinking", event.item_id, "[thinking] ", "thinking", event.text_delta or "")
+
+    def _summary_part(self, event: ResponseEvent) -> None:
+        if self.show_reasoning:
+            self._line("thinking", "[thinking]", f"summary part #{event.summary_index}")
+
+    def _plan_delta(self, event: ResponseEvent) -> None:
+        if self.show_system:
+            self._inline("plan", event.item_id, "[plan] ", "system", event.text_delta or "")
+
+    def _output_delta(self, event: ResponseEvent) -> None:
+        if not self.show_tool_output:
+            return
+        item = event.item_id
+        delta = event.text_delta or ""
+        if self._inline_kind == "output" and self._inline_item == item:
+            self._at_bol = delta.endswith("\n")
+            self._emit(delta)
+            return
+        default = "exec" if event.type == "item/commandExecution/outputDelta" else "patch"
+        self._line("tool", f"[tool.output:{self._item_labels.get(str(item), default)}]")
+        self._inline("output", item, "", "tool", delta)
+
+    # -- errors, warnings, reviews ---------------------------------------------------------------------
+    def _error(self, event: ResponseEvent) -> None:
+        message = _short(event.message_text or "error", 500)
+        if event.params.get("willRetry") is True:
+            # A transient failure the server retries by itself: a warning, not a turn error.
+            self._line("warning", "[warning]", f"{message} (retrying)")
+            return
+        self.error_count += 1
+        self._line("error", "[error]", message)
+
+    def _deprecation(self, event: ResponseEvent) -> None:
+        params = event.params
+        summary = _short(params.get("summary") or event.message_text)
+        if not summary or summary.lower() in self._deprecations:
+            return  # the server repeats a notice (per thread, per start); once is enough
+        self._deprecations.add(summary.lower())
+        details = params.get("details")
+        self._line("warning", "[warning]", f"{summary}: {_short(details)}" if details else summary)
+
+    def _review_completed(self, event: ResponseEvent) -> None:
+        review = event.params.get("review")
+        status = review.get("status") if isinstance(review, dict) else None
+        self._line("ok" if status in _OK else "fail", "[auto-review]", _review_result(event.params))
+
+    def _turn_diff_updated(self, event: ResponseEvent) -> None:
+        self._turn_diff = event.diff or None
+        self._system("[turn.diff]", event.message_text or "")
+
+
+def _render_sync(renderer: ExecStyleRenderer, events: Iterable[ResponseEvent]) -> None:
+    iterator = iter(events)
+    try:
+        for event in iterator:
+            renderer.render(event)
+    finally:
+        try:
+            renderer.finish()
+        finally:
+            close = getattr(iterator, "close", None)
+            if callable(close):
+                close()
+
+
+@overload
+def render_exec_style_events(
+    events: Iterable[ResponseEvent],
+    *, stream: TextIO | None = ..., show_reasoning: bool = ..., show_system: bool = ...,
+    show_tool_output: bool = ..., show_turn_summary: bool = ..., color: str | bool | None = ...,
+) -> None: ...  # fmt: skip
+@overload
+def render_exec_style_events(
+    events: AsyncIterable[ResponseEvent],
+    *, stream: TextIO | None = ..., show_reasoning: bool = ..., show_system: bool = ...,
+    show_tool_output: bool = ..., show_turn_summary: bool = ..., color: str | bool | None = ...,
+) -> Coroutine[Any, Any, None]: ...  # fmt: skip
+def render_exec_style_events(
+    events: Iterable[ResponseEvent] | AsyncIterable[ResponseEvent],
+    *,
+    stream: TextIO | None = None,
+    show_reasoning: bool = True,
+    show_system: bool = False,
+    show_tool_output: bool = True,
+    show_turn_summary: bool = True,
+    color: str | bool | None = "auto",
+) -> Coroutine[Any, Any, None] | None:
+    """Render every event of ``events`` with an :class:`ExecStyleRenderer` (options as its constructor).
+
+    A sync iterable (``client.responses_events(...)`` of the sync client) is rendered now and None is
+    returned. An async iterable (the async client's) gives a coroutine: ``await`` it. ``finish()`` runs
+    even when the stream or the output raises, and the iterator is closed afterwards (for a turn stream
+    that is left early, that interrupts the turn).
+    """
+    renderer = ExecStyleRenderer(
+        stream, show_reasoning=show_reasoning, show_system=show_system, show_tool_output=show_tool_output,
+        show_turn_summary=show_turn_summary, color=color,
+    )  # fmt: skip
+    if not isinstance(events, Iterable) and isinstance(events, AsyncIterable):
+        return _render_async(renderer, events)
+    _render_sync(renderer, events)
+    return None
+
+
+async def _render_async(renderer: ExecStyleRenderer, events: AsyncIterable[ResponseEvent]) -> None:
+    aiterator = aiter(events)
+    try:
+        async for event in aiterator:
+            renderer.render(event)
+    finally:
+        try:
+            renderer.finish()
+        finally:
+            aclose = getattr(aiterator, "aclose", None)
+            if callable(aclose):
+                await aclose()
