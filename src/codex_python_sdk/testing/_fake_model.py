@@ -5,6 +5,11 @@ is written as one pre-rendered body with a ``Content-Length`` (the connection ma
 that are slow, hang or are cut are written event by event with ``Connection: close`` and a body that
 ends when the connection closes. Write errors (the client hung up, e.g. on ``turn/interrupt``) end the
 handler quietly and mark the request ``disconnected``; a hanging stream also notices a hang-up.
+
+The same port doubles as a dead-end HTTP proxy (:attr:`FakeModel.proxy_url`): codex tries to reach
+github.com and chatgpt.com at start-up (plugin sync); pointed here through ``HTTPS_PROXY`` those
+attempts are refused with 403 and listed in :attr:`FakeModel.network_attempts`, so nothing leaves the
+machine.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._gate import Gate
+from ._http import _Handler, _Server
 from ._requests import ModelRequest, RequestKind
 from ._script import Reply
+
+if TYPE_CHECKING:
+    from ._wiring import AsyncFakeModelClient, FakeHome, FakeModelClient
 
 __all__ = ["FakeModel", "Responder"]
 
@@ -43,59 +51,6 @@ def _toml_value(value: object) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value))
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    model: FakeModel
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeModel/1"
-    sys_version = ""
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.model._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
-        finally:
-            self.server.model._track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:  # silence the default stderr access log
-        return
-
-    def handle_one_request(self) -> None:
-        try:
-            super().handle_one_request()
-        except (ConnectionError, TimeoutError, OSError):
-            self.close_connection = True
-
-    def _dispatch(self) -> None:
-        self.server.model._serve(self)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
-
-    def read_body(self) -> bytes:
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            parts: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(parts)
-                parts.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
 
 
 class FakeModel:
@@ -158,6 +113,7 @@ class FakeModel:
         self._guardian: _GuardianSpec | None = None
         self._compaction: _GuardianSpec | None = None
         self._requests: list[ModelRequest] = []
+        self._network: list[str] = []
         self._gates: list[Gate] = []
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
@@ -251,6 +207,63 @@ class FakeModel:
         """Environment additions for the codex process (``OPENAI_API_KEY``)."""
         return {"OPENAI_API_KEY": self.api_key}
 
+    @property
+    def proxy_url(self) -> str:
+        """``http://127.0.0.1:PORT``: this server as a proxy that refuses every outbound connection."""
+        return f"http://{self._host}:{self.port}"
+
+    def proxy_env(self) -> dict[str, str]:
+        """Environment that routes codex's outbound HTTP(S) to :attr:`proxy_url` (loopback exempt)."""
+        proxy = self.proxy_url
+        no_proxy = "127.0.0.1,localhost,::1"
+        env: dict[str, str] = {}
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            env[name] = env[name.lower()] = proxy
+        env["NO_PROXY"] = env["no_proxy"] = no_proxy
+        return env
+
+    # ------------------------------------------------------------------ clients
+
+    def home(self, **options: Any) -> FakeHome:
+        """A :class:`FakeHome` (temporary CODEX_HOME, HOME, workspace) for clients of this model.
+
+        Use it when several clients share one home, e.g. to resume a thread in a new client::
+
+            with model.home() as home, home.client() as first, home.client() as second: ...
+        """
+        from ._wiring import FakeHome
+
+        return FakeHome(self, **options)
+
+    def client(self, **client_kwargs: Any) -> FakeModelClient:
+        """A sync client (real ``codex app-server``) wired to this model, in its own :class:`FakeHome`.
+
+        The home is deleted when the client closes. ``client_kwargs`` are the client's keywords
+        (hooks, ``default_thread_params``, ...) plus ``record=PATH`` to write a cassette; see
+        :meth:`FakeHome.client_kwargs`. Use it as ``with model.client() as client:``.
+        """
+        from ._wiring import FakeHome
+
+        home = FakeHome(self)
+        home._auto = True
+        try:
+            return home.client(**client_kwargs)
+        except BaseException:
+            home.close()
+            raise
+
+    def async_client(self, **client_kwargs: Any) -> AsyncFakeModelClient:
+        """Like :meth:`client`, async: ``async with model.async_client() as client:``."""
+        from ._wiring import FakeHome
+
+        home = FakeHome(self)
+        home._auto = True
+        try:
+            return home.async_client(**client_kwargs)
+        except BaseException:
+            home.close()
+            raise
+
     # ------------------------------------------------------------------ scripting
 
     def add(self, *replies: Reply) -> None:
@@ -299,11 +312,19 @@ class FakeModel:
             gate.release()
 
     def clear(self) -> None:
-        """Drop queued replies, handlers and recorded requests (e.g. between tests sharing a model)."""
+        """Forget the script and the record (e.g. between tests sharing a model).
+
+        Drops queued replies, handlers, recorded requests and network attempts, and releases every
+        hanging reply so no stream of an earlier test stays parked.
+        """
         with self._lock:
             self._queue.clear()
             self._responder = self._guardian = self._compaction = None
             self._requests.clear()
+            self._network.clear()
+            gates, self._gates = self._gates, []
+        for gate in gates:
+            gate.release()
 
     @property
     def pending(self) -> list[Reply]:
@@ -342,6 +363,12 @@ class FakeModel:
     def unscripted(self) -> list[ModelRequest]:
         """Requests that found no scripted reply (or whose responder raised)."""
         return [request for request in self.requests if request.unscripted or request.error]
+
+    @property
+    def network_attempts(self) -> list[str]:
+        """Outbound connections codex tried through :attr:`proxy_url` (``host:port`` or URL), refused."""
+        with self._lock:
+            return list(self._network)
 
     @property
     def last_request(self) -> ModelRequest:
@@ -442,6 +469,9 @@ class FakeModel:
             return self._queue.popleft() if self._queue else None
 
     def _serve(self, handler: _Handler) -> None:
+        if handler.command == "CONNECT" or handler.path.startswith(("http://", "https://")):
+            self._refuse_proxying(handler)
+            return
         request = self._record(handler)
         if request.kind == "other":
             self._fail(
@@ -472,6 +502,20 @@ class FakeModel:
         except (ConnectionError, TimeoutError, OSError):
             request.disconnected = True
             handler.close_connection = True
+
+    def _refuse_proxying(self, handler: _Handler) -> None:
+        """Answer a proxy request (codex reaching for the internet) with 403 and note where it went."""
+        with self._lock:
+            self._network.append(handler.path)
+        body = b"FakeModel: outbound network access is blocked in tests"
+        with contextlib.suppress(OSError):
+            handler.send_response(403)
+            handler.send_header("Content-Type", "text/plain")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.wfile.write(body)
+        handler.close_connection = True
 
     def _fail(self, handler: _Handler, request: ModelRequest, status: int, message: str) -> None:
         request.unscripted = True

@@ -193,23 +193,70 @@ class Reply:
 
     @classmethod
     def tool_call(
-        cls, name: str, arguments: Mapping[str, Any] | str | None = None, *, call_id: str | None = None
+        cls,
+        name: str,
+        arguments: Mapping[str, Any] | str | None = None,
+        *,
+        call_id: str | None = None,
+        namespace: str | None = None,
     ) -> Reply:
         """A ``function_call`` of tool ``name`` — e.g. a client-defined dynamic tool.
 
         ``arguments`` is a mapping (JSON-encoded for you) or an already encoded JSON string.
+        ``namespace`` names the tool's namespace, e.g. ``mcp__<server>`` for an MCP tool that a
+        :meth:`tool_search` made visible (see :meth:`mcp_tool_call`).
         """
         cid = call_id or _next_id("call")
         args = arguments if isinstance(arguments, str) else _dumps(dict(arguments or {}))
-        item = {
+        item: dict[str, Any] = {
             "type": "function_call",
             "id": _next_id("fc"),
             "call_id": cid,
             "name": name,
             "arguments": args,
         }
+        if namespace is not None:
+            item["namespace"] = namespace
         event = {"type": "response.output_item.done", "item": item}
-        return cls._of(_Item((event,), cid, f"{name}({args[:40]})"))
+        label = f"{namespace}.{name}" if namespace else name
+        return cls._of(_Item((event,), cid, f"{label}({args[:40]})"))
+
+    @classmethod
+    def tool_search(cls, query: str, *, call_id: str | None = None, limit: int | None = None) -> Reply:
+        """A client-executed ``tool_search_call``: codex searches its deferred tools for ``query``.
+
+        Codex 0.163.0 defers every MCP tool behind ``tool_search``; the next request then carries a
+        ``tool_search_output`` listing the matches (as ``namespace`` tools), after which the model may
+        call them (:meth:`mcp_tool_call`).
+        """
+        cid = call_id or _next_id("call")
+        arguments: dict[str, Any] = {"query": query}
+        if limit is not None:
+            arguments["limit"] = limit
+        item = {
+            "type": "tool_search_call",
+            "call_id": cid,
+            "execution": "client",
+            "status": "completed",
+            "arguments": arguments,
+        }
+        event = {"type": "response.output_item.done", "item": item}
+        return cls._of(_Item((event,), cid, f"tool_search({query!r})"))
+
+    @classmethod
+    def mcp_tool_call(
+        cls,
+        server: str,
+        tool: str,
+        arguments: Mapping[str, Any] | str | None = None,
+        *,
+        call_id: str | None = None,
+    ) -> Reply:
+        """A call of tool ``tool`` of the MCP server configured as ``server`` (namespace ``mcp__<server>``).
+
+        The tool must have been found by a :meth:`tool_search` earlier in the thread.
+        """
+        return cls.tool_call(tool, arguments, call_id=call_id, namespace=f"mcp__{server}")
 
     @classmethod
     def custom_tool_call(cls, name: str, input: str, *, call_id: str | None = None) -> Reply:
