@@ -115,6 +115,16 @@ def generate(version: str, exp: dict[str, Any], stable: dict[str, Any]) -> dict[
     py_names = [method_py_name(m) for m in names]
     if len(set(py_names)) != len(py_names):
         raise SchemaError("two methods map to the same python name")
+    notifications = builder.notifications()
+    server_requests = builder.server_requests()
+    roles = [(m.params, f"Params of ``{m.method}``.") for m in methods]
+    roles += [(m.response, f"Result of ``{m.method}``.") for m in methods]
+    roles += [(p, f"Params of the ``{n}`` notification.") for n, p, _ in notifications]
+    roles += [(p, f"Params of the ``{n}`` server request.") for n, p, _, _, _ in server_requests]
+    roles += [(r, f"Reply to the ``{n}`` server request.") for n, _, r, _, _ in server_requests]
+    for name, role in roles:
+        if name in builder.classes:
+            builder.classes[name].roles.append(role)
     t = Types(builder)
     alias_specs = {name: t.alias_spec(name) for name in sorted(builder.aliases)}
     files: dict[str, str] = {}
@@ -127,7 +137,7 @@ def generate(version: str, exp: dict[str, Any], stable: dict[str, Any]) -> dict[
     files["_methods.py"], files["_methods.pyi"] = emit_methods(t, header, methods)
     # The registry last: emitting the others collects the union specs it lists.
     files["_registry.py"] = emit_registry(
-        t, header, methods, builder.notifications(), builder.server_requests(), version, sha, alias_specs
+        t, header, methods, notifications, server_requests, version, sha, alias_specs
     )
     files["__init__.py"], files["__init__.pyi"] = emit_init(t, header)
     return files

@@ -22,6 +22,8 @@ def all_fields(t: Types, cd: ClassDef) -> list[FieldDef]:
 
 def class_doc(t: Types, cd: ClassDef) -> str:
     parts = [cd.doc] if cd.doc else []
+    if cd.roles:
+        parts.append(" ".join(cd.roles))
     if cd.union_tag is not None:
         names = ", ".join(f":class:`{v}`" for v in cd.variants.values())
         parts.append(

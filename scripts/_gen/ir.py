@@ -82,6 +82,7 @@ class ClassDef:
     variants: dict[str, str] = field(default_factory=dict)  # tag value -> class name (bases only)
     tag: tuple[str, str] | None = None  # (wire, value) on variants
     module: str = ""
+    roles: list[str] = field(default_factory=list)  # e.g. "Response of ``thread/start``."
 
 
 @dataclass

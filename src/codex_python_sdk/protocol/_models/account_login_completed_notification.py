@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class AccountLoginCompletedNotification(_Model):
-    """``AccountLoginCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``account/login/completed`` notification."""
 
     __slots__ = ()
     _required = ("success",)

@@ -21,6 +21,8 @@ class AccountRateLimitsUpdatedNotification(_Model):
     """Sparse rolling rate-limit update.
 
     Clients should merge available values into the most recent `account/rateLimits/read` response or refetch that snapshot. Nullable account metadata may be unavailable in a rolling update and does not clear a previously observed value.
+
+    Params of the ``account/rateLimits/updated`` notification.
     """
 
     __slots__ = ()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class AccountUpdatedNotification(_Model):
-    """``AccountUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``account/updated`` notification."""
 
     __slots__ = ()
 

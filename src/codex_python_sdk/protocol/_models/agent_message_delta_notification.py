@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class AgentMessageDeltaNotification(_Model):
-    """``AgentMessageDeltaNotification`` object of the app-server protocol."""
+    """Params of the ``item/agentMessage/delta`` notification."""
 
     __slots__ = ()
     _required = ("delta", "itemId", "threadId", "turnId")

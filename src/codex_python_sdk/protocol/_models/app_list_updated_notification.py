@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class AppListUpdatedNotification(_Model):
-    """EXPERIMENTAL - notification emitted when the app list changes."""
+    """EXPERIMENTAL - notification emitted when the app list changes.
+
+    Params of the ``app/list/updated`` notification.
+    """
 
     __slots__ = ()
     _required = ("data",)

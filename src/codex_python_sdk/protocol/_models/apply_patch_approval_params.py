@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ApplyPatchApprovalParams(_Model):
-    """``ApplyPatchApprovalParams`` object of the app-server protocol."""
+    """Params of the ``applyPatchApproval`` server request."""
 
     __slots__ = ()
     _required = ("callId", "conversationId", "fileChanges")

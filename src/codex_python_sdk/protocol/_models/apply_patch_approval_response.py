@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ApplyPatchApprovalResponse(_Model):
-    """``ApplyPatchApprovalResponse`` object of the app-server protocol."""
+    """Reply to the ``applyPatchApproval`` server request."""
 
     __slots__ = ()
     _required = ("decision",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class AppsInstalledParams(_Model):
-    """Read the committed installed connector runtime snapshot."""
+    """Read the committed installed connector runtime snapshot.
+
+    Params of ``app/installed``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class AppsInstalledResponse(_Model):
-    """The installed connectors in one committed runtime snapshot."""
+    """The installed connectors in one committed runtime snapshot.
+
+    Result of ``app/installed``.
+    """
 
     __slots__ = ()
     _required = ("apps",)

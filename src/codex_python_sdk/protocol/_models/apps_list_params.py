@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class AppsListParams(_Model):
-    """EXPERIMENTAL - list available apps/connectors."""
+    """EXPERIMENTAL - list available apps/connectors.
+
+    Params of ``app/list``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class AppsListResponse(_Model):
-    """EXPERIMENTAL - app list response."""
+    """EXPERIMENTAL - app list response.
+
+    Result of ``app/list``.
+    """
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class AppsReadParams(_Model):
-    """EXPERIMENTAL - read metadata for specific apps/connectors."""
+    """EXPERIMENTAL - read metadata for specific apps/connectors.
+
+    Params of ``app/read``.
+    """
 
     __slots__ = ()
     _required = ("appIds",)

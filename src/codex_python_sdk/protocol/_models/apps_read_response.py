@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class AppsReadResponse(_Model):
-    """EXPERIMENTAL - app/read response."""
+    """EXPERIMENTAL - app/read response.
+
+    Result of ``app/read``.
+    """
 
     __slots__ = ()
     _required = ("apps", "missingAppIds")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class AttestationGenerateParams(_Model):
-    """``AttestationGenerateParams`` object of the app-server protocol."""
+    """Params of the ``attestation/generate`` server request."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class AttestationGenerateResponse(_Model):
-    """``AttestationGenerateResponse`` object of the app-server protocol."""
+    """Reply to the ``attestation/generate`` server request."""
 
     __slots__ = ()
     _required = ("token",)

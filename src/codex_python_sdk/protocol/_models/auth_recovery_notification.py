@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class AuthRecoveryNotification(_Model):
-    """``AuthRecoveryNotification`` object of the app-server protocol."""
+    """Params of the ``modelProvider/authRecoveryStarted`` notification. Params of the ``modelProvider/authRecoveryCompleted`` notification."""
 
     __slots__ = ()
     _required = ("message", "provider", "threadId", "turnId")

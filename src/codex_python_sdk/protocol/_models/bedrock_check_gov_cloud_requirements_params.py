@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class BedrockCheckGovCloudRequirementsParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``account/bedrock/checkGovCloudRequirements``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

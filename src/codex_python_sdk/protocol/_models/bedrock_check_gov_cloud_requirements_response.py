@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class BedrockCheckGovCloudRequirementsResponse(_Model):
     """Advisory check of the current Bedrock configuration after login or setup.
 
+    Result of ``account/bedrock/checkGovCloudRequirements``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

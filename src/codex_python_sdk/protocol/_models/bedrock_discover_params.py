@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class BedrockDiscoverParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``account/bedrock/discover``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class BedrockDiscoverResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``account/bedrock/discover``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("environmentCredentials", "profiles")

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 class BedrockSetupParams(_TaggedUnion):
-    """Tagged union on `type`; ``BedrockSetupParams.from_wire`` returns the variant: :class:`Profilev2BedrockSetupParams`, :class:`Environmentv2BedrockSetupParams`. An unknown `type` gives an instance of this base class.
+    """Params of ``account/bedrock/setup``.
+
+    Tagged union on `type`; ``BedrockSetupParams.from_wire`` returns the variant: :class:`Profilev2BedrockSetupParams`, :class:`Environmentv2BedrockSetupParams`. An unknown `type` gives an instance of this base class.
 
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """

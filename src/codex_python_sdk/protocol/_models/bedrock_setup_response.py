@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class BedrockSetupResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``account/bedrock/setup``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class CancelLoginAccountParams(_Model):
-    """``CancelLoginAccountParams`` object of the app-server protocol."""
+    """Params of ``account/login/cancel``."""
 
     __slots__ = ()
     _required = ("loginId",)

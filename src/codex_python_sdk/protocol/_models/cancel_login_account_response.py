@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class CancelLoginAccountResponse(_Model):
-    """``CancelLoginAccountResponse`` object of the app-server protocol."""
+    """Result of ``account/login/cancel``."""
 
     __slots__ = ()
     _required = ("status",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ChatgptAuthTokensRefreshParams(_Model):
-    """``ChatgptAuthTokensRefreshParams`` object of the app-server protocol."""
+    """Params of the ``account/chatgptAuthTokens/refresh`` server request."""
 
     __slots__ = ()
     _required = ("reason",)

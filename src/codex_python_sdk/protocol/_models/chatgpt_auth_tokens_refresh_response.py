@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ChatgptAuthTokensRefreshResponse(_Model):
-    """``ChatgptAuthTokensRefreshResponse`` object of the app-server protocol."""
+    """Reply to the ``account/chatgptAuthTokens/refresh`` server request."""
 
     __slots__ = ()
     _required = ("accessToken", "chatgptAccountId")

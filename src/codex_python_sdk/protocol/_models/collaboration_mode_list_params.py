@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class CollaborationModeListParams(_Model):
     """EXPERIMENTAL - list collaboration mode presets.
 
+    Params of ``collaborationMode/list``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

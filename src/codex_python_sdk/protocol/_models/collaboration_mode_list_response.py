@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class CollaborationModeListResponse(_Model):
     """EXPERIMENTAL - collaboration mode presets response.
 
+    Result of ``collaborationMode/list``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -21,6 +21,8 @@ class CommandExecOutputDeltaNotification(_Model):
     """Base64-encoded output chunk emitted for a streaming `command/exec` request.
 
     These notifications are connection-scoped. If the originating connection closes, the server terminates the process.
+
+    Params of the ``command/exec/outputDelta`` notification.
     """
 
     __slots__ = ()

@@ -22,6 +22,8 @@ class CommandExecParams(_Model):
     """Run a standalone command (argv vector) in the server sandbox without creating a thread or turn.
 
     The final `command/exec` response is deferred until the process exits and is sent only after all `command/exec/outputDelta` notifications for that connection have been emitted.
+
+    Params of ``command/exec``.
     """
 
     __slots__ = ()

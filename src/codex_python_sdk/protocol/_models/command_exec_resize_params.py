@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecResizeParams(_Model):
-    """Resize a running PTY-backed `command/exec` session."""
+    """Resize a running PTY-backed `command/exec` session.
+
+    Params of ``command/exec/resize``.
+    """
 
     __slots__ = ()
     _required = ("processId", "size")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecResizeResponse(_Model):
-    """Empty success response for `command/exec/resize`."""
+    """Empty success response for `command/exec/resize`.
+
+    Result of ``command/exec/resize``.
+    """
 
     __slots__ = ()
 

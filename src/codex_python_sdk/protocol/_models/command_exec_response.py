@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecResponse(_Model):
-    """Final buffered result for `command/exec`."""
+    """Final buffered result for `command/exec`.
+
+    Result of ``command/exec``.
+    """
 
     __slots__ = ()
     _required = ("exitCode", "stderr", "stdout")

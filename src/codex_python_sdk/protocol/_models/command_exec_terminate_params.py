@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecTerminateParams(_Model):
-    """Terminate a running `command/exec` session."""
+    """Terminate a running `command/exec` session.
+
+    Params of ``command/exec/terminate``.
+    """
 
     __slots__ = ()
     _required = ("processId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecTerminateResponse(_Model):
-    """Empty success response for `command/exec/terminate`."""
+    """Empty success response for `command/exec/terminate`.
+
+    Result of ``command/exec/terminate``.
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecWriteParams(_Model):
-    """Write stdin bytes to a running `command/exec` session, close stdin, or both."""
+    """Write stdin bytes to a running `command/exec` session, close stdin, or both.
+
+    Params of ``command/exec/write``.
+    """
 
     __slots__ = ()
     _required = ("processId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CommandExecWriteResponse(_Model):
-    """Empty success response for `command/exec/write`."""
+    """Empty success response for `command/exec/write`.
+
+    Result of ``command/exec/write``.
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class CommandExecutionOutputDeltaNotification(_Model):
-    """``CommandExecutionOutputDeltaNotification`` object of the app-server protocol."""
+    """Params of the ``item/commandExecution/outputDelta`` notification."""
 
     __slots__ = ()
     _required = ("delta", "itemId", "threadId", "turnId")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class CommandExecutionRequestApprovalParams(_Model):
-    """``CommandExecutionRequestApprovalParams`` object of the app-server protocol."""
+    """Params of the ``item/commandExecution/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("itemId", "startedAtMs", "threadId", "turnId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class CommandExecutionRequestApprovalResponse(_Model):
-    """``CommandExecutionRequestApprovalResponse`` object of the app-server protocol."""
+    """Reply to the ``item/commandExecution/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("decision",)

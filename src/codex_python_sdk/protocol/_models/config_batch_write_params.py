@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ConfigBatchWriteParams(_Model):
-    """``ConfigBatchWriteParams`` object of the app-server protocol."""
+    """Params of ``config/batchWrite``."""
 
     __slots__ = ()
     _required = ("edits",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ConfigReadParams(_Model):
-    """``ConfigReadParams`` object of the app-server protocol."""
+    """Params of ``config/read``."""
 
     __slots__ = ()
 

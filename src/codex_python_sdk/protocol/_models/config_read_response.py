@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class ConfigReadResponse(_Model):
-    """``ConfigReadResponse`` object of the app-server protocol."""
+    """Result of ``config/read``."""
 
     __slots__ = ()
     _required = ("config", "origins")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ConfigRequirementsReadResponse(_Model):
-    """``ConfigRequirementsReadResponse`` object of the app-server protocol."""
+    """Result of ``configRequirements/read``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ConfigValueWriteParams(_Model):
-    """``ConfigValueWriteParams`` object of the app-server protocol."""
+    """Params of ``config/value/write``."""
 
     __slots__ = ()
     _required = ("keyPath", "mergeStrategy", "value")

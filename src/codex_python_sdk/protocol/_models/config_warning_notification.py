@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ConfigWarningNotification(_Model):
-    """``ConfigWarningNotification`` object of the app-server protocol."""
+    """Params of the ``configWarning`` notification."""
 
     __slots__ = ()
     _required = ("summary",)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ConfigWriteResponse(_Model):
-    """``ConfigWriteResponse`` object of the app-server protocol."""
+    """Result of ``config/value/write``. Result of ``config/batchWrite``."""
 
     __slots__ = ()
     _required = ("filePath", "status", "version")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ConsumeAccountRateLimitResetCreditParams(_Model):
-    """``ConsumeAccountRateLimitResetCreditParams`` object of the app-server protocol."""
+    """Params of ``account/rateLimitResetCredit/consume``."""
 
     __slots__ = ()
     _required = ("idempotencyKey",)

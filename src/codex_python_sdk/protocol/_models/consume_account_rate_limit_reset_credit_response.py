@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ConsumeAccountRateLimitResetCreditResponse(_Model):
-    """``ConsumeAccountRateLimitResetCreditResponse`` object of the app-server protocol."""
+    """Result of ``account/rateLimitResetCredit/consume``."""
 
     __slots__ = ()
     _required = ("outcome",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ContextCompactedNotification(_Model):
-    """Deprecated: Use `ContextCompaction` item type instead."""
+    """Deprecated: Use `ContextCompaction` item type instead.
+
+    Params of the ``thread/compacted`` notification.
+    """
 
     __slots__ = ()
     _required = ("threadId", "turnId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CurrentTimeReadParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of the ``currentTime/read`` server request.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class CurrentTimeReadResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Reply to the ``currentTime/read`` server request.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("currentTimeAt",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class DeprecationNoticeNotification(_Model):
-    """``DeprecationNoticeNotification`` object of the app-server protocol."""
+    """Params of the ``deprecationNotice`` notification."""
 
     __slots__ = ()
     _required = ("summary",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class DynamicToolCallParams(_Model):
-    """``DynamicToolCallParams`` object of the app-server protocol."""
+    """Params of the ``item/tool/call`` server request."""
 
     __slots__ = ()
     _required = ("arguments", "callId", "threadId", "tool", "turnId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class DynamicToolCallResponse(_Model):
-    """``DynamicToolCallResponse`` object of the app-server protocol."""
+    """Reply to the ``item/tool/call`` server request."""
 
     __slots__ = ()
     _required = ("contentItems", "success")

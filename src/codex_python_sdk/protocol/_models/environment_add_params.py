@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class EnvironmentAddParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``environment/add``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("environmentId", "execServerUrl")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class EnvironmentConnectionNotification(_Model):
-    """``EnvironmentConnectionNotification`` object of the app-server protocol."""
+    """Params of the ``thread/environment/connected`` notification. Params of the ``thread/environment/disconnected`` notification."""
 
     __slots__ = ()
     _required = ("environmentId", "threadId")

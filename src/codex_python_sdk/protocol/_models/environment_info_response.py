@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class EnvironmentInfoResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``environment/info``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("shell",)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class EnvironmentStatusParams(_Model):
     """Parameters for reading the current status of one configured environment.
 
+    Params of ``environment/status``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

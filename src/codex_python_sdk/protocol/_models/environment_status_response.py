@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class EnvironmentStatusResponse(_Model):
     """Current status for the requested environment.
 
+    Result of ``environment/status``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ErrorNotification(_Model):
-    """``ErrorNotification`` object of the app-server protocol."""
+    """Params of the ``error`` notification."""
 
     __slots__ = ()
     _required = ("error", "threadId", "turnId", "willRetry")

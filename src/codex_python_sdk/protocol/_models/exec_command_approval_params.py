@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ExecCommandApprovalParams(_Model):
-    """``ExecCommandApprovalParams`` object of the app-server protocol."""
+    """Params of the ``execCommandApproval`` server request."""
 
     __slots__ = ()
     _required = ("callId", "command", "conversationId", "cwd", "parsedCmd")

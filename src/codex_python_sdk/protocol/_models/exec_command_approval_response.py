@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExecCommandApprovalResponse(_Model):
-    """``ExecCommandApprovalResponse`` object of the app-server protocol."""
+    """Reply to the ``execCommandApproval`` server request."""
 
     __slots__ = ()
     _required = ("decision",)

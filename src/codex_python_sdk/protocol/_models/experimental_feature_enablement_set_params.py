@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExperimentalFeatureEnablementSetParams(_Model):
-    """``ExperimentalFeatureEnablementSetParams`` object of the app-server protocol."""
+    """Params of ``experimentalFeature/enablement/set``."""
 
     __slots__ = ()
     _required = ("enablement",)

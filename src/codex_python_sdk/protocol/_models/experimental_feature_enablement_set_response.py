@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExperimentalFeatureEnablementSetResponse(_Model):
-    """``ExperimentalFeatureEnablementSetResponse`` object of the app-server protocol."""
+    """Result of ``experimentalFeature/enablement/set``."""
 
     __slots__ = ()
     _required = ("enablement",)

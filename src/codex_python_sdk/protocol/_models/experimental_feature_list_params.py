@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExperimentalFeatureListParams(_Model):
-    """``ExperimentalFeatureListParams`` object of the app-server protocol."""
+    """Params of ``experimentalFeature/list``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExperimentalFeatureListResponse(_Model):
-    """``ExperimentalFeatureListResponse`` object of the app-server protocol."""
+    """Result of ``experimentalFeature/list``."""
 
     __slots__ = ()
     _required = ("data",)

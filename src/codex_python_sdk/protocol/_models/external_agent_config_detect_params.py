@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigDetectParams(_Model):
-    """``ExternalAgentConfigDetectParams`` object of the app-server protocol."""
+    """Params of ``externalAgentConfig/detect``."""
 
     __slots__ = ()
 

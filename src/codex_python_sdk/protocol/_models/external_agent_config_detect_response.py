@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigDetectResponse(_Model):
-    """``ExternalAgentConfigDetectResponse`` object of the app-server protocol."""
+    """Result of ``externalAgentConfig/detect``."""
 
     __slots__ = ()
     _required = ("items",)

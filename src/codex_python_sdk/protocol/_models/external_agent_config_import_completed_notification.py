@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportCompletedNotification(_Model):
-    """``ExternalAgentConfigImportCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``externalAgentConfig/import/completed`` notification."""
 
     __slots__ = ()
     _required = ("importId", "itemTypeResults")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportHistoriesReadResponse(_Model):
-    """``ExternalAgentConfigImportHistoriesReadResponse`` object of the app-server protocol."""
+    """Result of ``externalAgentConfig/import/readHistories``."""
 
     __slots__ = ()
     _required = ("connectors", "data")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportHistoryRecordParams(_Model):
-    """``ExternalAgentConfigImportHistoryRecordParams`` object of the app-server protocol."""
+    """Params of ``externalAgentConfig/import/recordHistory``."""
 
     __slots__ = ()
     _required = ("itemTypeResults", "providerId")

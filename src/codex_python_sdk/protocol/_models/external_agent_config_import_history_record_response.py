@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportHistoryRecordResponse(_Model):
-    """``ExternalAgentConfigImportHistoryRecordResponse`` object of the app-server protocol."""
+    """Result of ``externalAgentConfig/import/recordHistory``."""
 
     __slots__ = ()
     _required = ("importId",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportParams(_Model):
-    """``ExternalAgentConfigImportParams`` object of the app-server protocol."""
+    """Params of ``externalAgentConfig/import``."""
 
     __slots__ = ()
     _required = ("migrationItems",)

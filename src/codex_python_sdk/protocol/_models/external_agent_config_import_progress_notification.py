@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportProgressNotification(_Model):
-    """``ExternalAgentConfigImportProgressNotification`` object of the app-server protocol."""
+    """Params of the ``externalAgentConfig/import/progress`` notification."""
 
     __slots__ = ()
     _required = ("importId", "itemTypeResults")

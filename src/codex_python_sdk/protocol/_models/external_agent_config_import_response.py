@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ExternalAgentConfigImportResponse(_Model):
-    """``ExternalAgentConfigImportResponse`` object of the app-server protocol."""
+    """Result of ``externalAgentConfig/import``."""
 
     __slots__ = ()
     _required = ("importId",)

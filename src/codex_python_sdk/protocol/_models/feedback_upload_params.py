@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class FeedbackUploadParams(_Model):
-    """``FeedbackUploadParams`` object of the app-server protocol."""
+    """Params of ``feedback/upload``."""
 
     __slots__ = ()
     _required = ("classification",)

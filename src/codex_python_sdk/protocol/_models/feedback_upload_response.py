@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class FeedbackUploadResponse(_Model):
-    """``FeedbackUploadResponse`` object of the app-server protocol."""
+    """Result of ``feedback/upload``."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -20,6 +20,8 @@ class FileChangeOutputDeltaNotification(_Model):
     """Deprecated legacy notification for `apply_patch` textual output.
 
     The server no longer emits this notification.
+
+    Params of the ``item/fileChange/outputDelta`` notification.
     """
 
     __slots__ = ()

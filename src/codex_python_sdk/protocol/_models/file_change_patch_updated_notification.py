@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class FileChangePatchUpdatedNotification(_Model):
-    """``FileChangePatchUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``item/fileChange/patchUpdated`` notification."""
 
     __slots__ = ()
     _required = ("changes", "itemId", "threadId", "turnId")

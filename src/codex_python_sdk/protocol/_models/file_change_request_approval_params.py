@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class FileChangeRequestApprovalParams(_Model):
-    """``FileChangeRequestApprovalParams`` object of the app-server protocol."""
+    """Params of the ``item/fileChange/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("itemId", "startedAtMs", "threadId", "turnId")

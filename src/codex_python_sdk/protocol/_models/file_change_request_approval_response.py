@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class FileChangeRequestApprovalResponse(_Model):
-    """``FileChangeRequestApprovalResponse`` object of the app-server protocol."""
+    """Reply to the ``item/fileChange/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("decision",)

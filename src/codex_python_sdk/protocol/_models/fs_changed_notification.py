@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsChangedNotification(_Model):
-    """Filesystem watch notification emitted for `fs/watch` subscribers."""
+    """Filesystem watch notification emitted for `fs/watch` subscribers.
+
+    Params of the ``fs/changed`` notification.
+    """
 
     __slots__ = ()
     _required = ("changedPaths", "watchId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsCopyParams(_Model):
-    """Copy a file or directory tree on the host filesystem."""
+    """Copy a file or directory tree on the host filesystem.
+
+    Params of ``fs/copy``.
+    """
 
     __slots__ = ()
     _required = ("destinationPath", "sourcePath")

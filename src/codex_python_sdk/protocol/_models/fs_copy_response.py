@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsCopyResponse(_Model):
-    """Successful response for `fs/copy`."""
+    """Successful response for `fs/copy`.
+
+    Result of ``fs/copy``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsCreateDirectoryParams(_Model):
-    """Create a directory on the host filesystem."""
+    """Create a directory on the host filesystem.
+
+    Params of ``fs/createDirectory``.
+    """
 
     __slots__ = ()
     _required = ("path",)

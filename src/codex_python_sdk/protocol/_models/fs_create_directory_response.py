@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsCreateDirectoryResponse(_Model):
-    """Successful response for `fs/createDirectory`."""
+    """Successful response for `fs/createDirectory`.
+
+    Result of ``fs/createDirectory``.
+    """
 
     __slots__ = ()
 

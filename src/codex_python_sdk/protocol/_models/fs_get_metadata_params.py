@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsGetMetadataParams(_Model):
-    """Request metadata for an absolute path."""
+    """Request metadata for an absolute path.
+
+    Params of ``fs/getMetadata``.
+    """
 
     __slots__ = ()
     _required = ("path",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsGetMetadataResponse(_Model):
-    """Metadata returned by `fs/getMetadata`."""
+    """Metadata returned by `fs/getMetadata`.
+
+    Result of ``fs/getMetadata``.
+    """
 
     __slots__ = ()
     _required = ("createdAtMs", "isDirectory", "isFile", "isSymlink", "modifiedAtMs")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsReadDirectoryParams(_Model):
-    """List direct child names for a directory."""
+    """List direct child names for a directory.
+
+    Params of ``fs/readDirectory``.
+    """
 
     __slots__ = ()
     _required = ("path",)

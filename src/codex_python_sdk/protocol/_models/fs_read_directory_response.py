@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsReadDirectoryResponse(_Model):
-    """Directory entries returned by `fs/readDirectory`."""
+    """Directory entries returned by `fs/readDirectory`.
+
+    Result of ``fs/readDirectory``.
+    """
 
     __slots__ = ()
     _required = ("entries",)

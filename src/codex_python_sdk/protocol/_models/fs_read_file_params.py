@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsReadFileParams(_Model):
-    """Read a file from the host filesystem."""
+    """Read a file from the host filesystem.
+
+    Params of ``fs/readFile``.
+    """
 
     __slots__ = ()
     _required = ("path",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsReadFileResponse(_Model):
-    """Base64-encoded file contents returned by `fs/readFile`."""
+    """Base64-encoded file contents returned by `fs/readFile`.
+
+    Result of ``fs/readFile``.
+    """
 
     __slots__ = ()
     _required = ("dataBase64",)

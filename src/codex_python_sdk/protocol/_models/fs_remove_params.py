@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsRemoveParams(_Model):
-    """Remove a file or directory tree from the host filesystem."""
+    """Remove a file or directory tree from the host filesystem.
+
+    Params of ``fs/remove``.
+    """
 
     __slots__ = ()
     _required = ("path",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsRemoveResponse(_Model):
-    """Successful response for `fs/remove`."""
+    """Successful response for `fs/remove`.
+
+    Result of ``fs/remove``.
+    """
 
     __slots__ = ()
 

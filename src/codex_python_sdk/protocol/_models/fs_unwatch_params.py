@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsUnwatchParams(_Model):
-    """Stop filesystem watch notifications for a prior `fs/watch`."""
+    """Stop filesystem watch notifications for a prior `fs/watch`.
+
+    Params of ``fs/unwatch``.
+    """
 
     __slots__ = ()
     _required = ("watchId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsUnwatchResponse(_Model):
-    """Successful response for `fs/unwatch`."""
+    """Successful response for `fs/unwatch`.
+
+    Result of ``fs/unwatch``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsWatchParams(_Model):
-    """Start filesystem watch notifications for an absolute path."""
+    """Start filesystem watch notifications for an absolute path.
+
+    Params of ``fs/watch``.
+    """
 
     __slots__ = ()
     _required = ("path", "watchId")

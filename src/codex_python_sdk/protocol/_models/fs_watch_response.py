@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsWatchResponse(_Model):
-    """Successful response for `fs/watch`."""
+    """Successful response for `fs/watch`.
+
+    Result of ``fs/watch``.
+    """
 
     __slots__ = ()
     _required = ("path",)

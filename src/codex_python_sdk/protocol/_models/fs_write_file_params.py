@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class FsWriteFileParams(_Model):
-    """Write a file on the host filesystem."""
+    """Write a file on the host filesystem.
+
+    Params of ``fs/writeFile``.
+    """
 
     __slots__ = ()
     _required = ("dataBase64", "path")

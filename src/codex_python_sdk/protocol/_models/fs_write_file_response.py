@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FsWriteFileResponse(_Model):
-    """Successful response for `fs/writeFile`."""
+    """Successful response for `fs/writeFile`.
+
+    Result of ``fs/writeFile``.
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchParams(_Model):
-    """``FuzzyFileSearchParams`` object of the app-server protocol."""
+    """Params of ``fuzzyFileSearch``."""
 
     __slots__ = ()
     _required = ("query", "roots")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchResponse(_Model):
-    """``FuzzyFileSearchResponse`` object of the app-server protocol."""
+    """Result of ``fuzzyFileSearch``."""
 
     __slots__ = ()
     _required = ("files",)

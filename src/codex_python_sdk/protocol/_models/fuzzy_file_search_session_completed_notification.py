@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionCompletedNotification(_Model):
-    """``FuzzyFileSearchSessionCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``fuzzyFileSearch/sessionCompleted`` notification."""
 
     __slots__ = ()
     _required = ("sessionId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionStartParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``fuzzyFileSearch/sessionStart``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("roots", "sessionId")

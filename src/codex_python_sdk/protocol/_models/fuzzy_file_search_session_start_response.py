@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionStartResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``fuzzyFileSearch/sessionStart``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

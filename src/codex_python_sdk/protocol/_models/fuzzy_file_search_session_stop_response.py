@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionStopResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``fuzzyFileSearch/sessionStop``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionUpdateParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``fuzzyFileSearch/sessionUpdate``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("query", "sessionId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class FuzzyFileSearchSessionUpdatedNotification(_Model):
-    """``FuzzyFileSearchSessionUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``fuzzyFileSearch/sessionUpdated`` notification."""
 
     __slots__ = ()
     _required = ("files", "query", "sessionId")

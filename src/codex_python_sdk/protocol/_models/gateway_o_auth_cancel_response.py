@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class GatewayOAuthCancelResponse(_Model):
-    """``GatewayOAuthCancelResponse`` object of the app-server protocol."""
+    """Result of ``account/gatewayOAuth/cancel``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class GatewayOAuthChangedNotification(_Model):
-    """``GatewayOAuthChangedNotification`` object of the app-server protocol."""
+    """Params of the ``account/gatewayOAuth/changed`` notification."""
 
     __slots__ = ()
     _required = ("providerId", "status")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class GatewayOAuthLoginResponse(_Model):
-    """``GatewayOAuthLoginResponse`` object of the app-server protocol."""
+    """Result of ``account/gatewayOAuth/login``."""
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class GatewayOAuthReadResponse(_Model):
-    """Current effective gateway policy and credential readiness; never contains credentials."""
+    """Current effective gateway policy and credential readiness; never contains credentials.
+
+    Result of ``account/gatewayOAuth/read``.
+    """
 
     __slots__ = ()
     _required = ("providerId", "providerName", "required")

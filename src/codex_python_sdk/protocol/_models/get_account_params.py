@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class GetAccountParams(_Model):
-    """``GetAccountParams`` object of the app-server protocol."""
+    """Params of ``account/read``."""
 
     __slots__ = ()
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class GetAccountRateLimitsParams(_Model):
-    """Usage-read capabilities of the requesting client, never inferred from its experiment arm."""
+    """Usage-read capabilities of the requesting client, never inferred from its experiment arm.
+
+    Params of ``account/rateLimits/read``.
+    """
 
     __slots__ = ()
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class GetAccountRateLimitsResponse(_Model):
-    """``GetAccountRateLimitsResponse`` object of the app-server protocol."""
+    """Result of ``account/rateLimits/read``."""
 
     __slots__ = ()
     _required = ("rateLimits",)

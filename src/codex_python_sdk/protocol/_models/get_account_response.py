@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class GetAccountResponse(_Model):
-    """``GetAccountResponse`` object of the app-server protocol."""
+    """Result of ``account/read``."""
 
     __slots__ = ()
     _required = ("requiresOpenaiAuth",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class GetAccountTokenUsageParams(_Model):
-    """``GetAccountTokenUsageParams`` object of the app-server protocol."""
+    """Params of ``account/usage/read``."""
 
     __slots__ = ()
 

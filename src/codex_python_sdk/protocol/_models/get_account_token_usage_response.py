@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class GetAccountTokenUsageResponse(_Model):
-    """``GetAccountTokenUsageResponse`` object of the app-server protocol."""
+    """Result of ``account/usage/read``."""
 
     __slots__ = ()
     _required = ("summary",)

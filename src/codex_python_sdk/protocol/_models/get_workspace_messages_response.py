@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class GetWorkspaceMessagesResponse(_Model):
-    """``GetWorkspaceMessagesResponse`` object of the app-server protocol."""
+    """Result of ``account/workspaceMessages/read``."""
 
     __slots__ = ()
     _required = ("featureEnabled", "messages")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class GuardianWarningNotification(_Model):
-    """``GuardianWarningNotification`` object of the app-server protocol."""
+    """Params of the ``guardianWarning`` notification."""
 
     __slots__ = ()
     _required = ("message", "threadId")

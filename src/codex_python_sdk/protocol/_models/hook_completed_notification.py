@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class HookCompletedNotification(_Model):
-    """``HookCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``hook/completed`` notification."""
 
     __slots__ = ()
     _required = ("run", "threadId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class HookStartedNotification(_Model):
-    """``HookStartedNotification`` object of the app-server protocol."""
+    """Params of the ``hook/started`` notification."""
 
     __slots__ = ()
     _required = ("run", "threadId")

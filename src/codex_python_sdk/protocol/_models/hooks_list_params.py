@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class HooksListParams(_Model):
-    """``HooksListParams`` object of the app-server protocol."""
+    """Params of ``hooks/list``."""
 
     __slots__ = ()
 

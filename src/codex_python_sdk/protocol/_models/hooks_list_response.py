@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class HooksListResponse(_Model):
-    """``HooksListResponse`` object of the app-server protocol."""
+    """Result of ``hooks/list``."""
 
     __slots__ = ()
     _required = ("data",)

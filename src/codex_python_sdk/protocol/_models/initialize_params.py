@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class InitializeParams(_Model):
-    """``InitializeParams`` object of the app-server protocol."""
+    """Params of ``initialize``."""
 
     __slots__ = ()
     _required = ("clientInfo",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class InitializeResponse(_Model):
-    """``InitializeResponse`` object of the app-server protocol."""
+    """Result of ``initialize``."""
 
     __slots__ = ()
     _required = ("codexHome", "platformFamily", "platformOs", "userAgent")

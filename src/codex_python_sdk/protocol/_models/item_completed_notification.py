@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ItemCompletedNotification(_Model):
-    """``ItemCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``item/completed`` notification."""
 
     __slots__ = ()
     _required = ("completedAtMs", "item", "threadId", "turnId")

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 
 class ItemGuardianApprovalReviewCompletedNotification(_Model):
-    """[UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon."""
+    """[UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
+
+    Params of the ``item/autoApprovalReview/completed`` notification.
+    """
 
     __slots__ = ()
     _required = ("action", "completedAtMs", "decisionSource", "review", "reviewId", "startedAtMs", "threadId", "turnId")

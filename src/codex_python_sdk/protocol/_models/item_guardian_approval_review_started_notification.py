@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class ItemGuardianApprovalReviewStartedNotification(_Model):
-    """[UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon."""
+    """[UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
+
+    Params of the ``item/autoApprovalReview/started`` notification.
+    """
 
     __slots__ = ()
     _required = ("action", "review", "reviewId", "startedAtMs", "threadId", "turnId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ItemStartedNotification(_Model):
-    """``ItemStartedNotification`` object of the app-server protocol."""
+    """Params of the ``item/started`` notification."""
 
     __slots__ = ()
     _required = ("item", "startedAtMs", "threadId", "turnId")

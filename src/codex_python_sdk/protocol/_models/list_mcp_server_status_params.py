@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ListMcpServerStatusParams(_Model):
-    """``ListMcpServerStatusParams`` object of the app-server protocol."""
+    """Params of ``mcpServerStatus/list``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ListMcpServerStatusResponse(_Model):
-    """``ListMcpServerStatusResponse`` object of the app-server protocol."""
+    """Result of ``mcpServerStatus/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class LoginAccountParams(_TaggedUnion):
-    """Tagged union on `type`; ``LoginAccountParams.from_wire`` returns the variant: :class:`ApiKeyv2LoginAccountParams`, :class:`Chatgptv2LoginAccountParams`, :class:`ChatgptDeviceCodev2LoginAccountParams`, :class:`ChatgptAuthTokensv2LoginAccountParams`, :class:`AmazonBedrockv2LoginAccountParams`, :class:`AmazonBedrockAccessKeysv2LoginAccountParams`. An unknown `type` gives an instance of this base class."""
+    """Params of ``account/login/start``.
+
+    Tagged union on `type`; ``LoginAccountParams.from_wire`` returns the variant: :class:`ApiKeyv2LoginAccountParams`, :class:`Chatgptv2LoginAccountParams`, :class:`ChatgptDeviceCodev2LoginAccountParams`, :class:`ChatgptAuthTokensv2LoginAccountParams`, :class:`AmazonBedrockv2LoginAccountParams`, :class:`AmazonBedrockAccessKeysv2LoginAccountParams`. An unknown `type` gives an instance of this base class.
+    """
 
     __slots__ = ()
     _required: ClassVar[tuple[str, ...]] = ("type",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class LoginAccountResponse(_TaggedUnion):
-    """Tagged union on `type`; ``LoginAccountResponse.from_wire`` returns the variant: :class:`ApiKeyv2LoginAccountResponse`, :class:`Chatgptv2LoginAccountResponse`, :class:`ChatgptDeviceCodev2LoginAccountResponse`, :class:`ChatgptAuthTokensv2LoginAccountResponse`, :class:`AmazonBedrockv2LoginAccountResponse`. An unknown `type` gives an instance of this base class."""
+    """Result of ``account/login/start``.
+
+    Tagged union on `type`; ``LoginAccountResponse.from_wire`` returns the variant: :class:`ApiKeyv2LoginAccountResponse`, :class:`Chatgptv2LoginAccountResponse`, :class:`ChatgptDeviceCodev2LoginAccountResponse`, :class:`ChatgptAuthTokensv2LoginAccountResponse`, :class:`AmazonBedrockv2LoginAccountResponse`. An unknown `type` gives an instance of this base class.
+    """
 
     __slots__ = ()
     _required: ClassVar[tuple[str, ...]] = ("type",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class LogoutAccountResponse(_Model):
-    """``LogoutAccountResponse`` object of the app-server protocol."""
+    """Result of ``account/logout``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceAddParams(_Model):
-    """``MarketplaceAddParams`` object of the app-server protocol."""
+    """Params of ``marketplace/add``."""
 
     __slots__ = ()
     _required = ("source",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceAddResponse(_Model):
-    """``MarketplaceAddResponse`` object of the app-server protocol."""
+    """Result of ``marketplace/add``."""
 
     __slots__ = ()
     _required = ("alreadyAdded", "installedRoot", "marketplaceName")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceRemoveParams(_Model):
-    """``MarketplaceRemoveParams`` object of the app-server protocol."""
+    """Params of ``marketplace/remove``."""
 
     __slots__ = ()
     _required = ("marketplaceName",)

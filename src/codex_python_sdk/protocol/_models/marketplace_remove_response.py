@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceRemoveResponse(_Model):
-    """``MarketplaceRemoveResponse`` object of the app-server protocol."""
+    """Result of ``marketplace/remove``."""
 
     __slots__ = ()
     _required = ("marketplaceName",)

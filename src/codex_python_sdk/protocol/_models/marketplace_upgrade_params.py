@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceUpgradeParams(_Model):
-    """``MarketplaceUpgradeParams`` object of the app-server protocol."""
+    """Params of ``marketplace/upgrade``."""
 
     __slots__ = ()
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class MarketplaceUpgradeResponse(_Model):
-    """``MarketplaceUpgradeResponse`` object of the app-server protocol."""
+    """Result of ``marketplace/upgrade``."""
 
     __slots__ = ()
     _required = ("errors", "selectedMarketplaces", "upgradedRoots")

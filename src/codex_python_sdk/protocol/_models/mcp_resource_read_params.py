@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpResourceReadParams(_Model):
-    """``McpResourceReadParams`` object of the app-server protocol."""
+    """Params of ``mcpServer/resource/read``."""
 
     __slots__ = ()
     _required = ("server", "uri")

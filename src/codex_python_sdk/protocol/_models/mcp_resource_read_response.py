@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpResourceReadResponse(_Model):
-    """``McpResourceReadResponse`` object of the app-server protocol."""
+    """Result of ``mcpServer/resource/read``."""
 
     __slots__ = ()
     _required = ("contents",)

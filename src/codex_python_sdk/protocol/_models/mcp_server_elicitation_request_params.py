@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class McpServerElicitationRequestParams(_TaggedUnion):
-    """Tagged union on `mode`; ``McpServerElicitationRequestParams.from_wire`` returns the variant: :class:`OpenaiUserVerificationMcpServerElicitationRequestParams`, :class:`FormMcpServerElicitationRequestParams`, :class:`OpenaiFormMcpServerElicitationRequestParams`, :class:`McpServerElicitationRequestParamsOpenaiFormMcpServerElicitationRequestParams`, :class:`UrlMcpServerElicitationRequestParams`. An unknown `mode` gives an instance of this base class."""
+    """Params of the ``mcpServer/elicitation/request`` server request.
+
+    Tagged union on `mode`; ``McpServerElicitationRequestParams.from_wire`` returns the variant: :class:`OpenaiUserVerificationMcpServerElicitationRequestParams`, :class:`FormMcpServerElicitationRequestParams`, :class:`OpenaiFormMcpServerElicitationRequestParams`, :class:`McpServerElicitationRequestParamsOpenaiFormMcpServerElicitationRequestParams`, :class:`UrlMcpServerElicitationRequestParams`. An unknown `mode` gives an instance of this base class.
+    """
 
     __slots__ = ()
     _required: ClassVar[tuple[str, ...]] = ("mode", "serverName", "threadId")

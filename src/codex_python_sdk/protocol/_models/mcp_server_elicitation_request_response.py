@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpServerElicitationRequestResponse(_Model):
-    """``McpServerElicitationRequestResponse`` object of the app-server protocol."""
+    """Reply to the ``mcpServer/elicitation/request`` server request."""
 
     __slots__ = ()
     _required = ("action",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpServerEventStreamNotification(_Model):
-    """``McpServerEventStreamNotification`` object of the app-server protocol."""
+    """Params of the ``mcpServer/event/stream/notification`` notification."""
 
     __slots__ = ()
     _required = ("notification", "subscriptionId")

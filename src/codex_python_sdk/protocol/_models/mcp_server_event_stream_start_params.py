@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class McpServerEventStreamStartParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``mcpServer/event/stream/start``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("arguments", "name", "server", "subscriptionId", "threadId")

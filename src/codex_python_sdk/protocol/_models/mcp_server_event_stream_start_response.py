@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class McpServerEventStreamStartResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``mcpServer/event/stream/start``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class McpServerEventStreamStopParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``mcpServer/event/stream/stop``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("subscriptionId",)

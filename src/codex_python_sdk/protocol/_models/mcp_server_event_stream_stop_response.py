@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class McpServerEventStreamStopResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``mcpServer/event/stream/stop``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpServerOauthLoginCompletedNotification(_Model):
-    """``McpServerOauthLoginCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``mcpServer/oauthLogin/completed`` notification."""
 
     __slots__ = ()
     _required = ("name", "success")

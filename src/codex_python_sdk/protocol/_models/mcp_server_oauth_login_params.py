@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpServerOauthLoginParams(_Model):
-    """``McpServerOauthLoginParams`` object of the app-server protocol."""
+    """Params of ``mcpServer/oauth/login``."""
 
     __slots__ = ()
     _required = ("name",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpServerOauthLoginResponse(_Model):
-    """``McpServerOauthLoginResponse`` object of the app-server protocol."""
+    """Result of ``mcpServer/oauth/login``."""
 
     __slots__ = ()
     _required = ("authorizationUrl",)

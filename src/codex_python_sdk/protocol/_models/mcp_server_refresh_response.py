@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpServerRefreshResponse(_Model):
-    """``McpServerRefreshResponse`` object of the app-server protocol."""
+    """Result of ``config/mcpServer/reload``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class McpServerStatusUpdatedNotification(_Model):
-    """``McpServerStatusUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``mcpServer/startupStatus/updated`` notification."""
 
     __slots__ = ()
     _required = ("name", "status")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpServerToolCallParams(_Model):
-    """``McpServerToolCallParams`` object of the app-server protocol."""
+    """Params of ``mcpServer/tool/call``."""
 
     __slots__ = ()
     _required = ("server", "threadId", "tool")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpServerToolCallResponse(_Model):
-    """``McpServerToolCallResponse`` object of the app-server protocol."""
+    """Result of ``mcpServer/tool/call``."""
 
     __slots__ = ()
     _required = ("content",)

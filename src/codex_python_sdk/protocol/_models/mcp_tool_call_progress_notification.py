@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class McpToolCallProgressNotification(_Model):
-    """``McpToolCallProgressNotification`` object of the app-server protocol."""
+    """Params of the ``item/mcpToolCall/progress`` notification."""
 
     __slots__ = ()
     _required = ("itemId", "message", "threadId", "turnId")

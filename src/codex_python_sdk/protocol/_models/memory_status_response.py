@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class MemoryStatusResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``memory/status``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("v2ConsolidatedThreads", "v2Ready")

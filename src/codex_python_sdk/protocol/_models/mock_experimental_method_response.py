@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class MockExperimentalMethodResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``mock/experimentalMethod``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

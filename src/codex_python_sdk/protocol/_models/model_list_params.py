@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ModelListParams(_Model):
-    """``ModelListParams`` object of the app-server protocol."""
+    """Params of ``model/list``."""
 
     __slots__ = ()
 

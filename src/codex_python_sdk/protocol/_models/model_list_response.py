@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ModelListResponse(_Model):
-    """``ModelListResponse`` object of the app-server protocol."""
+    """Result of ``model/list``."""
 
     __slots__ = ()
     _required = ("data",)

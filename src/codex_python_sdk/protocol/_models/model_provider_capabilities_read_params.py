@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ModelProviderCapabilitiesReadParams(_Model):
-    """``ModelProviderCapabilitiesReadParams`` object of the app-server protocol."""
+    """Params of ``modelProvider/capabilities/read``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ModelProviderCapabilitiesReadResponse(_Model):
-    """``ModelProviderCapabilitiesReadResponse`` object of the app-server protocol."""
+    """Result of ``modelProvider/capabilities/read``."""
 
     __slots__ = ()
     _required = ("imageGeneration", "webSearch")

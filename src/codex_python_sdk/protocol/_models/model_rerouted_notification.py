@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ModelReroutedNotification(_Model):
-    """``ModelReroutedNotification`` object of the app-server protocol."""
+    """Params of the ``model/rerouted`` notification."""
 
     __slots__ = ()
     _required = ("fromModel", "reason", "threadId", "toModel", "turnId")

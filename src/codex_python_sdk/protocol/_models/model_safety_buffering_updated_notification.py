@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ModelSafetyBufferingUpdatedNotification(_Model):
-    """``ModelSafetyBufferingUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``model/safetyBuffering/updated`` notification."""
 
     __slots__ = ()
     _required = ("model", "reasons", "showBufferingUi", "threadId", "turnId", "useCases")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ModelVerificationNotification(_Model):
-    """``ModelVerificationNotification`` object of the app-server protocol."""
+    """Params of the ``model/verification`` notification."""
 
     __slots__ = ()
     _required = ("threadId", "turnId", "verifications")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PermissionProfileListParams(_Model):
-    """``PermissionProfileListParams`` object of the app-server protocol."""
+    """Params of ``permissionProfile/list``."""
 
     __slots__ = ()
 

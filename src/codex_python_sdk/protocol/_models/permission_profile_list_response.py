@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PermissionProfileListResponse(_Model):
-    """``PermissionProfileListResponse`` object of the app-server protocol."""
+    """Result of ``permissionProfile/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PermissionsRequestApprovalParams(_Model):
-    """``PermissionsRequestApprovalParams`` object of the app-server protocol."""
+    """Params of the ``item/permissions/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("cwd", "itemId", "permissions", "startedAtMs", "threadId", "turnId")

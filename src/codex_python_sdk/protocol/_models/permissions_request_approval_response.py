@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PermissionsRequestApprovalResponse(_Model):
-    """``PermissionsRequestApprovalResponse`` object of the app-server protocol."""
+    """Reply to the ``item/permissions/requestApproval`` server request."""
 
     __slots__ = ()
     _required = ("permissions",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class PlanDeltaNotification(_Model):
-    """EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content."""
+    """EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content.
+
+    Params of the ``item/plan/delta`` notification.
+    """
 
     __slots__ = ()
     _required = ("delta", "itemId", "threadId", "turnId")

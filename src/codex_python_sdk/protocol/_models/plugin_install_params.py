@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginInstallParams(_Model):
-    """``PluginInstallParams`` object of the app-server protocol."""
+    """Params of ``plugin/install``."""
 
     __slots__ = ()
     _required = ("pluginName",)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginInstallResponse(_Model):
-    """``PluginInstallResponse`` object of the app-server protocol."""
+    """Result of ``plugin/install``."""
 
     __slots__ = ()
     _required = ("appsNeedingAuth", "authPolicy")

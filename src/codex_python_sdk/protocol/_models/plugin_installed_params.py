@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginInstalledParams(_Model):
-    """``PluginInstalledParams`` object of the app-server protocol."""
+    """Params of ``plugin/installed``."""
 
     __slots__ = ()
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginInstalledResponse(_Model):
-    """``PluginInstalledResponse`` object of the app-server protocol."""
+    """Result of ``plugin/installed``."""
 
     __slots__ = ()
     _required = ("marketplaces",)

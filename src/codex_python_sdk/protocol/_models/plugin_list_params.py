@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginListParams(_Model):
-    """``PluginListParams`` object of the app-server protocol."""
+    """Params of ``plugin/list``."""
 
     __slots__ = ()
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginListResponse(_Model):
-    """``PluginListResponse`` object of the app-server protocol."""
+    """Result of ``plugin/list``."""
 
     __slots__ = ()
     _required = ("marketplaces",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginReadParams(_Model):
-    """``PluginReadParams`` object of the app-server protocol."""
+    """Params of ``plugin/read``."""
 
     __slots__ = ()
     _required = ("pluginName",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginReadResponse(_Model):
-    """``PluginReadResponse`` object of the app-server protocol."""
+    """Result of ``plugin/read``."""
 
     __slots__ = ()
     _required = ("plugin",)

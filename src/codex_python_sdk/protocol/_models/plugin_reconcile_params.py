@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginReconcileParams(_Model):
-    """``PluginReconcileParams`` object of the app-server protocol."""
+    """Params of ``plugin/reconcile``."""
 
     __slots__ = ()
 

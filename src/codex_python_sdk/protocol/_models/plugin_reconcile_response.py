@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class PluginReconcileResponse(_Model):
-    """Bundle and installed-state changes observed by this pass, not a runtime-readiness acknowledgement or a cumulative diff since the client's last request. Other metadata-only changes are not listed."""
+    """Bundle and installed-state changes observed by this pass, not a runtime-readiness acknowledgement or a cumulative diff since the client's last request. Other metadata-only changes are not listed.
+
+    Result of ``plugin/reconcile``.
+    """
 
     __slots__ = ()
     _required = ("changedPlugins", "failedMaterializationRemotePluginIds", "failedRemotePluginIds")

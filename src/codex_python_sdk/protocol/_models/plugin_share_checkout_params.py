@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareCheckoutParams(_Model):
-    """``PluginShareCheckoutParams`` object of the app-server protocol."""
+    """Params of ``plugin/share/checkout``."""
 
     __slots__ = ()
     _required = ("remotePluginId",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareCheckoutResponse(_Model):
-    """``PluginShareCheckoutResponse`` object of the app-server protocol."""
+    """Result of ``plugin/share/checkout``."""
 
     __slots__ = ()
     _required = ("marketplaceName", "marketplacePath", "pluginId", "pluginName", "pluginPath", "remotePluginId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareDeleteParams(_Model):
-    """``PluginShareDeleteParams`` object of the app-server protocol."""
+    """Params of ``plugin/share/delete``."""
 
     __slots__ = ()
     _required = ("remotePluginId",)

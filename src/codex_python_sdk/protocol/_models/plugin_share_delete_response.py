@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareDeleteResponse(_Model):
-    """``PluginShareDeleteResponse`` object of the app-server protocol."""
+    """Result of ``plugin/share/delete``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareListParams(_Model):
-    """``PluginShareListParams`` object of the app-server protocol."""
+    """Params of ``plugin/share/list``."""
 
     __slots__ = ()
 

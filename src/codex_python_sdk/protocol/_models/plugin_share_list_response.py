@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareListResponse(_Model):
-    """``PluginShareListResponse`` object of the app-server protocol."""
+    """Result of ``plugin/share/list``."""
 
     __slots__ = ()
     _required = ("data",)

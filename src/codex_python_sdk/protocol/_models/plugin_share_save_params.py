@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareSaveParams(_Model):
-    """``PluginShareSaveParams`` object of the app-server protocol."""
+    """Params of ``plugin/share/save``."""
 
     __slots__ = ()
     _required = ("pluginPath",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareSaveResponse(_Model):
-    """``PluginShareSaveResponse`` object of the app-server protocol."""
+    """Result of ``plugin/share/save``."""
 
     __slots__ = ()
     _required = ("remotePluginId", "shareUrl")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareUpdateTargetsParams(_Model):
-    """``PluginShareUpdateTargetsParams`` object of the app-server protocol."""
+    """Params of ``plugin/share/updateTargets``."""
 
     __slots__ = ()
     _required = ("discoverability", "remotePluginId", "shareTargets")

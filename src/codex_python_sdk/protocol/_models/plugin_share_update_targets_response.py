@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class PluginShareUpdateTargetsResponse(_Model):
-    """``PluginShareUpdateTargetsResponse`` object of the app-server protocol."""
+    """Result of ``plugin/share/updateTargets``."""
 
     __slots__ = ()
     _required = ("discoverability", "principals")

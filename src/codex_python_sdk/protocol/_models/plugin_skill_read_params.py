@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginSkillReadParams(_Model):
-    """``PluginSkillReadParams`` object of the app-server protocol."""
+    """Params of ``plugin/skill/read``."""
 
     __slots__ = ()
     _required = ("remoteMarketplaceName", "remotePluginId", "skillName")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginSkillReadResponse(_Model):
-    """``PluginSkillReadResponse`` object of the app-server protocol."""
+    """Result of ``plugin/skill/read``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginUninstallParams(_Model):
-    """``PluginUninstallParams`` object of the app-server protocol."""
+    """Params of ``plugin/uninstall``."""
 
     __slots__ = ()
     _required = ("pluginId",)

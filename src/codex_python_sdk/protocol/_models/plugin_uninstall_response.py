@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class PluginUninstallResponse(_Model):
-    """``PluginUninstallResponse`` object of the app-server protocol."""
+    """Result of ``plugin/uninstall``."""
 
     __slots__ = ()
 

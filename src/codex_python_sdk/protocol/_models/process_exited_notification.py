@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ProcessExitedNotification(_Model):
-    """Final process exit notification for `process/spawn`."""
+    """Final process exit notification for `process/spawn`.
+
+    Params of the ``process/exited`` notification.
+    """
 
     __slots__ = ()
     _required = ("exitCode", "processHandle", "stderr", "stderrCapReached", "stdout", "stdoutCapReached")

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessKillParams(_Model):
     """Terminate a running `process/spawn` session.
 
+    Params of ``process/kill``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

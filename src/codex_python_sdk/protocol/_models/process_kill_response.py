@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessKillResponse(_Model):
     """Empty success response for `process/kill`.
 
+    Result of ``process/kill``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ProcessOutputDeltaNotification(_Model):
-    """Base64-encoded output chunk emitted for a streaming `process/spawn` request."""
+    """Base64-encoded output chunk emitted for a streaming `process/spawn` request.
+
+    Params of the ``process/outputDelta`` notification.
+    """
 
     __slots__ = ()
     _required = ("capReached", "deltaBase64", "processHandle", "stream")

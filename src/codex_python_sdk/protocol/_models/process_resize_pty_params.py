@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ProcessResizePtyParams(_Model):
     """Resize a running PTY-backed `process/spawn` session.
 
+    Params of ``process/resizePty``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

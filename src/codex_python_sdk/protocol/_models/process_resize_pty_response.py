@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessResizePtyResponse(_Model):
     """Empty success response for `process/resizePty`.
 
+    Result of ``process/resizePty``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -23,6 +23,8 @@ class ProcessSpawnParams(_Model):
 
     `process/spawn` returns after the process has started and the connection-scoped `processHandle` has been registered. Process output and exit are reported via `process/outputDelta` and `process/exited` notifications.
 
+    Params of ``process/spawn``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessSpawnResponse(_Model):
     """Successful response for `process/spawn`.
 
+    Result of ``process/spawn``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

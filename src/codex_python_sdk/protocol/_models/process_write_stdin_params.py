@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessWriteStdinParams(_Model):
     """Write stdin bytes to a running `process/spawn` session, close stdin, or both.
 
+    Params of ``process/writeStdin``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ProcessWriteStdinResponse(_Model):
     """Empty success response for `process/writeStdin`.
 
+    Result of ``process/writeStdin``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ProjectChangedNotification(_Model):
-    """``ProjectChangedNotification`` object of the app-server protocol."""
+    """Params of the ``project/changed`` notification."""
 
     __slots__ = ()
     _required = ("changeType", "projectId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ProjectDeleteParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``project/delete``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("projectId",)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ProjectImportParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``project/import``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("idempotencyKey", "name", "roots")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ReasoningSummaryPartAddedNotification(_Model):
-    """``ReasoningSummaryPartAddedNotification`` object of the app-server protocol."""
+    """Params of the ``item/reasoning/summaryPartAdded`` notification."""
 
     __slots__ = ()
     _required = ("itemId", "summaryIndex", "threadId", "turnId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ReasoningSummaryTextDeltaNotification(_Model):
-    """``ReasoningSummaryTextDeltaNotification`` object of the app-server protocol."""
+    """Params of the ``item/reasoning/summaryTextDelta`` notification."""
 
     __slots__ = ()
     _required = ("delta", "itemId", "summaryIndex", "threadId", "turnId")

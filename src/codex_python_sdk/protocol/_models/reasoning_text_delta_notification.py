@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ReasoningTextDeltaNotification(_Model):
-    """``ReasoningTextDeltaNotification`` object of the app-server protocol."""
+    """Params of the ``item/reasoning/textDelta`` notification."""
 
     __slots__ = ()
     _required = ("contentIndex", "delta", "itemId", "threadId", "turnId")

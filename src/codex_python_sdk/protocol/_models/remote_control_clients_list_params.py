@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlClientsListParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``remoteControl/client/list``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("environmentId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlClientsRevokeParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``remoteControl/client/revoke``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("clientId", "environmentId")

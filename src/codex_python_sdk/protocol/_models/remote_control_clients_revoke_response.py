@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlClientsRevokeResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``remoteControl/client/revoke``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class RemoteControlDisableParams(_Model):
-    """``RemoteControlDisableParams`` object of the app-server protocol."""
+    """Params of ``remoteControl/disable``."""
 
     __slots__ = ()
 

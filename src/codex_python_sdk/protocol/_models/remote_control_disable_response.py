@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlDisableResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``remoteControl/disable``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("installationId", "serverName", "status")

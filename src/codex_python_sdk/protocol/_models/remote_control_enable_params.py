@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class RemoteControlEnableParams(_Model):
-    """``RemoteControlEnableParams`` object of the app-server protocol."""
+    """Params of ``remoteControl/enable``."""
 
     __slots__ = ()
 

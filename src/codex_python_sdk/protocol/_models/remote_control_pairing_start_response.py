@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlPairingStartResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``remoteControl/pairing/start``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("environmentId", "expiresAt", "pairingCode")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlPairingStatusParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``remoteControl/pairing/status``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

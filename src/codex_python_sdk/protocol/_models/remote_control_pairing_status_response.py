@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlPairingStatusResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``remoteControl/pairing/status``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("claimed",)

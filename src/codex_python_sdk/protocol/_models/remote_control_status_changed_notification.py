@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlStatusChangedNotification(_Model):
-    """Current remote-control connection status and remote identity exposed to clients."""
+    """Current remote-control connection status and remote identity exposed to clients.
+
+    Params of the ``remoteControl/status/changed`` notification.
+    """
 
     __slots__ = ()
     _required = ("installationId", "serverName", "status")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class RemoteControlStatusReadResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``remoteControl/status/read``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("installationId", "serverName", "status")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ReviewStartParams(_Model):
-    """``ReviewStartParams`` object of the app-server protocol."""
+    """Params of ``review/start``."""
 
     __slots__ = ()
     _required = ("target", "threadId")

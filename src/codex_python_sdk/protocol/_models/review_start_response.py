@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ReviewStartResponse(_Model):
-    """``ReviewStartResponse`` object of the app-server protocol."""
+    """Result of ``review/start``."""
 
     __slots__ = ()
     _required = ("reviewThreadId", "turn")

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class RolloutCompressResponse(_Model):
     """Acknowledges the compression trigger, not completion. Existing maintenance locks and cooldowns can cause the background pass to skip without doing work.
 
+    Result of ``rollout/compress``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class SendAddCreditsNudgeEmailParams(_Model):
-    """``SendAddCreditsNudgeEmailParams`` object of the app-server protocol."""
+    """Params of ``account/sendAddCreditsNudgeEmail``."""
 
     __slots__ = ()
     _required = ("creditType",)

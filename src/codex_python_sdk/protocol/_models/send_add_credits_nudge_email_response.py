@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class SendAddCreditsNudgeEmailResponse(_Model):
-    """``SendAddCreditsNudgeEmailResponse`` object of the app-server protocol."""
+    """Result of ``account/sendAddCreditsNudgeEmail``."""
 
     __slots__ = ()
     _required = ("status",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ServerDiagnosticsParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``server/diagnostics``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

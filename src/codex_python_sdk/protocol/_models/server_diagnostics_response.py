@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class ServerDiagnosticsResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``server/diagnostics``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("gauges", "process")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ServerRequestResolvedNotification(_Model):
-    """``ServerRequestResolvedNotification`` object of the app-server protocol."""
+    """Params of the ``serverRequest/resolved`` notification."""
 
     __slots__ = ()
     _required = ("requestId", "threadId")

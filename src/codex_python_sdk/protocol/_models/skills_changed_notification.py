@@ -20,6 +20,8 @@ class SkillsChangedNotification(_Model):
     """Notification emitted when watched local skill files change.
 
     Treat this as an invalidation signal and re-run `skills/list` with the client's current parameters when refreshed skill metadata is needed.
+
+    Params of the ``skills/changed`` notification.
     """
 
     __slots__ = ()

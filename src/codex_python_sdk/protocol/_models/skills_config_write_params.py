@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class SkillsConfigWriteParams(_Model):
-    """``SkillsConfigWriteParams`` object of the app-server protocol."""
+    """Params of ``skills/config/write``."""
 
     __slots__ = ()
     _required = ("enabled",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SkillsConfigWriteResponse(_Model):
-    """``SkillsConfigWriteResponse`` object of the app-server protocol."""
+    """Result of ``skills/config/write``."""
 
     __slots__ = ()
     _required = ("effectiveEnabled",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class SkillsExtraRootsSetParams(_Model):
-    """``SkillsExtraRootsSetParams`` object of the app-server protocol."""
+    """Params of ``skills/extraRoots/set``."""
 
     __slots__ = ()
     _required = ("extraRoots",)

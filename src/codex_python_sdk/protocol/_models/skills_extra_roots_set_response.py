@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SkillsExtraRootsSetResponse(_Model):
-    """``SkillsExtraRootsSetResponse`` object of the app-server protocol."""
+    """Result of ``skills/extraRoots/set``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SkillsListParams(_Model):
-    """``SkillsListParams`` object of the app-server protocol."""
+    """Params of ``skills/list``."""
 
     __slots__ = ()
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class SkillsListResponse(_Model):
-    """``SkillsListResponse`` object of the app-server protocol."""
+    """Result of ``skills/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class StrictReviewRequiredNotification(_Model):
-    """``StrictReviewRequiredNotification`` object of the app-server protocol."""
+    """Params of the ``autoApprovalReview/strictReviewRequired`` notification."""
 
     __slots__ = ()
     _required = ("startedAtMs", "threadId", "turnId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class TerminalInteractionNotification(_Model):
-    """``TerminalInteractionNotification`` object of the app-server protocol."""
+    """Params of the ``item/commandExecution/terminalInteraction`` notification."""
 
     __slots__ = ()
     _required = ("itemId", "processId", "stdin", "threadId", "turnId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadApproveGuardianDeniedActionParams(_Model):
-    """``ThreadApproveGuardianDeniedActionParams`` object of the app-server protocol."""
+    """Params of ``thread/approveGuardianDeniedAction``."""
 
     __slots__ = ()
     _required = ("event", "threadId")

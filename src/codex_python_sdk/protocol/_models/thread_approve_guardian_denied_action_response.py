@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadApproveGuardianDeniedActionResponse(_Model):
-    """``ThreadApproveGuardianDeniedActionResponse`` object of the app-server protocol."""
+    """Result of ``thread/approveGuardianDeniedAction``."""
 
     __slots__ = ()
 

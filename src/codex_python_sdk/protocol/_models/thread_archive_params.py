@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadArchiveParams(_Model):
-    """``ThreadArchiveParams`` object of the app-server protocol."""
+    """Params of ``thread/archive``."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadArchiveResponse(_Model):
-    """``ThreadArchiveResponse`` object of the app-server protocol."""
+    """Result of ``thread/archive``."""
 
     __slots__ = ()
 

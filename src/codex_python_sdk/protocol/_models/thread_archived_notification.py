@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadArchivedNotification(_Model):
-    """``ThreadArchivedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/archived`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentAddParams(_Model):
-    """Parameters for creating or locating an attachment on its owning thread."""
+    """Parameters for creating or locating an attachment on its owning thread.
+
+    Params of ``thread/attachment/add``.
+    """
 
     __slots__ = ()
     _required = ("attachmentType", "identityKey", "payload", "threadId")

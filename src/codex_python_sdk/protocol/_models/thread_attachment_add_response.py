@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentAddResponse(_Model):
-    """The created or existing attachment."""
+    """The created or existing attachment.
+
+    Result of ``thread/attachment/add``.
+    """
 
     __slots__ = ()
     _required = ("attachment", "outcome")

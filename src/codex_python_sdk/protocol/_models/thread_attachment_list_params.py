@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentListParams(_Model):
-    """Parameters for listing attachments from one thread."""
+    """Parameters for listing attachments from one thread.
+
+    Params of ``thread/attachment/list``.
+    """
 
     __slots__ = ()
     _required = ("threadId",)

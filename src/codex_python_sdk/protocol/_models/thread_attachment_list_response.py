@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentListResponse(_Model):
-    """One page of attachments associated with the requested thread."""
+    """One page of attachments associated with the requested thread.
+
+    Result of ``thread/attachment/list``.
+    """
 
     __slots__ = ()
     _required = ("data",)

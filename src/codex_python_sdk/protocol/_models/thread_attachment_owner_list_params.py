@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentOwnerListParams(_Model):
-    """Parameters for reverse lookup by attachment identity within this server's store."""
+    """Parameters for reverse lookup by attachment identity within this server's store.
+
+    Params of ``thread/attachmentOwner/list``.
+    """
 
     __slots__ = ()
     _required = ("attachmentType", "identityKey")

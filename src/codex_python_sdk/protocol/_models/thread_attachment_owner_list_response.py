@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentOwnerListResponse(_Model):
-    """One page of matching owners, including threads without their own user messages."""
+    """One page of matching owners, including threads without their own user messages.
+
+    Result of ``thread/attachmentOwner/list``.
+    """
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentRemoveParams(_Model):
-    """Parameters for deleting an attachment by its stable thread-local identity."""
+    """Parameters for deleting an attachment by its stable thread-local identity.
+
+    Params of ``thread/attachment/remove``.
+    """
 
     __slots__ = ()
     _required = ("attachmentType", "identityKey", "threadId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentRemoveResponse(_Model):
-    """Successful deletion does not return additional attachment data."""
+    """Successful deletion does not return additional attachment data.
+
+    Result of ``thread/attachment/remove``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadAttachmentUpdatedNotification(_Model):
-    """Notification published after a thread attachment is created or deleted."""
+    """Notification published after a thread attachment is created or deleted.
+
+    Params of the ``thread/attachment/updated`` notification.
+    """
 
     __slots__ = ()
     _required = ("attachmentId", "attachmentType", "identityKey", "operation", "threadId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadBackgroundTerminalsListResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/backgroundTerminals/list``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadBackgroundTerminalsTerminateResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/backgroundTerminals/terminate``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("terminated",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadClosedNotification(_Model):
-    """``ThreadClosedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/closed`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

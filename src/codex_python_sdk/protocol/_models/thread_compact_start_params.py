@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadCompactStartParams(_Model):
-    """``ThreadCompactStartParams`` object of the app-server protocol."""
+    """Params of ``thread/compact/start``."""
 
     __slots__ = ()
     _required = ("threadId",)

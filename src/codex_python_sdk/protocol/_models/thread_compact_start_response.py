@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadCompactStartResponse(_Model):
-    """``ThreadCompactStartResponse`` object of the app-server protocol."""
+    """Result of ``thread/compact/start``."""
 
     __slots__ = ()
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadDecrementElicitationParams(_Model):
     """Parameters for `thread/decrement_elicitation`.
 
+    Params of ``thread/decrement_elicitation``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadDecrementElicitationResponse(_Model):
     """Response for `thread/decrement_elicitation`.
 
+    Result of ``thread/decrement_elicitation``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

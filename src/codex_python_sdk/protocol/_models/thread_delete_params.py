@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadDeleteParams(_Model):
-    """``ThreadDeleteParams`` object of the app-server protocol."""
+    """Params of ``thread/delete``."""
 
     __slots__ = ()
     _required = ("threadId",)

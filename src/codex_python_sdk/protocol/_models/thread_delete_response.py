@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadDeleteResponse(_Model):
-    """``ThreadDeleteResponse`` object of the app-server protocol."""
+    """Result of ``thread/delete``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadDeletedNotification(_Model):
-    """``ThreadDeletedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/deleted`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

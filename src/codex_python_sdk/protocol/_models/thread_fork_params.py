@@ -23,6 +23,8 @@ class ThreadForkParams(_Model):
     If using a non-empty path, the thread_id param will be ignored. Empty string path values are treated as absent.
 
     Prefer using thread_id whenever possible.
+
+    Params of ``thread/fork``.
     """
 
     __slots__ = ()

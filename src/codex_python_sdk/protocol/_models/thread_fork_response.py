@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class ThreadForkResponse(_Model):
-    """``ThreadForkResponse`` object of the app-server protocol."""
+    """Result of ``thread/fork``."""
 
     __slots__ = ()
     _required = ("approvalPolicy", "approvalsReviewer", "cwd", "model", "modelProvider", "sandbox", "thread")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalClearParams(_Model):
-    """``ThreadGoalClearParams`` object of the app-server protocol."""
+    """Params of ``thread/goal/clear``."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalClearResponse(_Model):
-    """``ThreadGoalClearResponse`` object of the app-server protocol."""
+    """Result of ``thread/goal/clear``."""
 
     __slots__ = ()
     _required = ("cleared",)

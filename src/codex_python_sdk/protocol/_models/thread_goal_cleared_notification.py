@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalClearedNotification(_Model):
-    """``ThreadGoalClearedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/goal/cleared`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalGetParams(_Model):
-    """``ThreadGoalGetParams`` object of the app-server protocol."""
+    """Params of ``thread/goal/get``."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalGetResponse(_Model):
-    """``ThreadGoalGetResponse`` object of the app-server protocol."""
+    """Result of ``thread/goal/get``."""
 
     __slots__ = ()
 

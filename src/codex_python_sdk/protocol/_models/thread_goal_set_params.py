@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalSetParams(_Model):
-    """``ThreadGoalSetParams`` object of the app-server protocol."""
+    """Params of ``thread/goal/set``."""
 
     __slots__ = ()
     _required = ("threadId",)

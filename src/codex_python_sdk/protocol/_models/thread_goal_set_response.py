@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalSetResponse(_Model):
-    """``ThreadGoalSetResponse`` object of the app-server protocol."""
+    """Result of ``thread/goal/set``."""
 
     __slots__ = ()
     _required = ("goal",)

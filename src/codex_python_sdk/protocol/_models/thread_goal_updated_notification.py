@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadGoalUpdatedNotification(_Model):
-    """``ThreadGoalUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/goal/updated`` notification."""
 
     __slots__ = ()
     _required = ("goal", "threadId")

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadIncrementElicitationParams(_Model):
     """Parameters for `thread/increment_elicitation`.
 
+    Params of ``thread/increment_elicitation``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadIncrementElicitationResponse(_Model):
     """Response for `thread/increment_elicitation`.
 
+    Result of ``thread/increment_elicitation``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

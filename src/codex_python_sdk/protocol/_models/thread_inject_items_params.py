@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadInjectItemsParams(_Model):
-    """``ThreadInjectItemsParams`` object of the app-server protocol."""
+    """Params of ``thread/inject_items``."""
 
     __slots__ = ()
     _required = ("items", "threadId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadInjectItemsResponse(_Model):
-    """``ThreadInjectItemsResponse`` object of the app-server protocol."""
+    """Result of ``thread/inject_items``."""
 
     __slots__ = ()
 

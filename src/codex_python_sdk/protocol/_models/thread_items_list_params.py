@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadItemsListParams(_Model):
-    """``ThreadItemsListParams`` object of the app-server protocol."""
+    """Params of ``thread/items/list``."""
 
     __slots__ = ()
     _required = ("threadId",)

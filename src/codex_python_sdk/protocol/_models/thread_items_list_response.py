@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadItemsListResponse(_Model):
-    """``ThreadItemsListResponse`` object of the app-server protocol."""
+    """Result of ``thread/items/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadItemsReadParams(_Model):
     """EXPERIMENTAL - retrieve a bounded set of persisted items from one turn.
 
+    Params of ``thread/items/read``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

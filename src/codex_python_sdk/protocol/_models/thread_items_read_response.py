@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ThreadItemsReadResponse(_Model):
     """EXPERIMENTAL - persisted items returned in canonical stored order.
 
+    Result of ``thread/items/read``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadListParams(_Model):
-    """``ThreadListParams`` object of the app-server protocol."""
+    """Params of ``thread/list``."""
 
     __slots__ = ()
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ThreadListResponse(_Model):
-    """``ThreadListResponse`` object of the app-server protocol."""
+    """Result of ``thread/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadLoadedListParams(_Model):
-    """``ThreadLoadedListParams`` object of the app-server protocol."""
+    """Params of ``thread/loaded/list``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadLoadedListResponse(_Model):
-    """``ThreadLoadedListResponse`` object of the app-server protocol."""
+    """Result of ``thread/loaded/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadMemoryModeSetParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/memoryMode/set``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("mode", "threadId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadMetadataUpdateParams(_Model):
-    """``ThreadMetadataUpdateParams`` object of the app-server protocol."""
+    """Params of ``thread/metadata/update``."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadMetadataUpdateResponse(_Model):
-    """``ThreadMetadataUpdateResponse`` object of the app-server protocol."""
+    """Result of ``thread/metadata/update``."""
 
     __slots__ = ()
     _required = ("thread",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadNameUpdatedNotification(_Model):
-    """``ThreadNameUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/name/updated`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadPredictionRequestParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/prediction/request``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("sourceTurnId", "threadId")

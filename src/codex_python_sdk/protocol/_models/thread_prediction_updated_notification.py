@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadPredictionUpdatedNotification(_Model):
-    """``ThreadPredictionUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/prediction/updated`` notification."""
 
     __slots__ = ()
     _required = ("result", "sourceTurnId", "threadId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadProjectUpdatedNotification(_Model):
-    """``ThreadProjectUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/project/updated`` notification."""
 
     __slots__ = ()
     _required = ("projectId", "threadId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueAddParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/queue/add``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("clientUserMessageId", "input", "threadId")

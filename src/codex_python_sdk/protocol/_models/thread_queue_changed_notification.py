@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueChangedNotification(_Model):
-    """``ThreadQueueChangedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/queue/changed`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueDeleteResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/queue/delete``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("deleted",)

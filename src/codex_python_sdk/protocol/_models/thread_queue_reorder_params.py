@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueReorderParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/queue/reorder``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("queuedSubmissionIds", "threadId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueStartParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/queue/start``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("threadId",)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueStartResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/queue/start``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("turn",)

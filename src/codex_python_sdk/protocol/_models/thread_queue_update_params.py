@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueUpdateParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/queue/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("input", "queuedSubmissionId", "threadId")

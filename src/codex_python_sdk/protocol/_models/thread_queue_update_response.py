@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadQueueUpdateResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/queue/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("queuedSubmission",)

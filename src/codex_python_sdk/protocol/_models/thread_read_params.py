@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadReadParams(_Model):
-    """``ThreadReadParams`` object of the app-server protocol."""
+    """Params of ``thread/read``."""
 
     __slots__ = ()
     _required = ("threadId",)

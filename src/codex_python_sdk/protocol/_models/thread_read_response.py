@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ThreadReadResponse(_Model):
-    """``ThreadReadResponse`` object of the app-server protocol."""
+    """Result of ``thread/read``."""
 
     __slots__ = ()
     _required = ("thread",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadReadStateChangedNotification(_Model):
-    """``ThreadReadStateChangedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/readState/changed`` notification."""
 
     __slots__ = ()
     _required = ("readState", "threadId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadReadStateUpdateParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/readState/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("expectedRevision", "operation", "threadId")

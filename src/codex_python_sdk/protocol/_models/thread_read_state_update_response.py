@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadReadStateUpdateResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/readState/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("readState",)

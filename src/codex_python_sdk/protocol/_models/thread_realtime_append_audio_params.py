@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendAudioParams(_Model):
     """EXPERIMENTAL - append audio input to thread realtime.
 
+    Params of ``thread/realtime/appendAudio``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

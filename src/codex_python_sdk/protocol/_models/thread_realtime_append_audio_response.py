@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendAudioResponse(_Model):
     """EXPERIMENTAL - response for appending realtime audio input.
 
+    Result of ``thread/realtime/appendAudio``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendSpeechParams(_Model):
     """EXPERIMENTAL - append speakable text to thread realtime.
 
+    Params of ``thread/realtime/appendSpeech``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendSpeechResponse(_Model):
     """EXPERIMENTAL - response for appending realtime speech.
 
+    Result of ``thread/realtime/appendSpeech``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendTextParams(_Model):
     """EXPERIMENTAL - append text input to thread realtime.
 
+    Params of ``thread/realtime/appendText``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeAppendTextResponse(_Model):
     """EXPERIMENTAL - response for appending realtime text input.
 
+    Result of ``thread/realtime/appendText``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeClosedNotification(_Model):
-    """EXPERIMENTAL - emitted when thread realtime transport closes."""
+    """EXPERIMENTAL - emitted when thread realtime transport closes.
+
+    Params of the ``thread/realtime/closed`` notification.
+    """
 
     __slots__ = ()
     _required = ("threadId",)

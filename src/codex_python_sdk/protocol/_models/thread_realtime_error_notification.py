@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeErrorNotification(_Model):
-    """EXPERIMENTAL - emitted when thread realtime encounters an error."""
+    """EXPERIMENTAL - emitted when thread realtime encounters an error.
+
+    Params of the ``thread/realtime/error`` notification.
+    """
 
     __slots__ = ()
     _required = ("message", "threadId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeItemAddedNotification(_Model):
-    """EXPERIMENTAL - raw non-audio thread realtime item emitted by the backend."""
+    """EXPERIMENTAL - raw non-audio thread realtime item emitted by the backend.
+
+    Params of the ``thread/realtime/itemAdded`` notification.
+    """
 
     __slots__ = ()
     _required = ("item", "threadId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeItemCompletedNotification(_Model):
-    """EXPERIMENTAL - a realtime timeline item published after canonical commit."""
+    """EXPERIMENTAL - a realtime timeline item published after canonical commit.
+
+    Params of the ``thread/realtime/item/completed`` notification.
+    """
 
     __slots__ = ()
     _required = ("item", "threadId")

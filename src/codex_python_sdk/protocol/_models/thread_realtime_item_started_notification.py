@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeItemStartedNotification(_Model):
-    """EXPERIMENTAL - a realtime timeline item started before its content streams."""
+    """EXPERIMENTAL - a realtime timeline item started before its content streams.
+
+    Params of the ``thread/realtime/item/started`` notification.
+    """
 
     __slots__ = ()
     _required = ("item", "threadId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeItemTranscriptDeltaNotification(_Model):
-    """EXPERIMENTAL - text appended to an active realtime transcript item."""
+    """EXPERIMENTAL - text appended to an active realtime transcript item.
+
+    Params of the ``thread/realtime/item/transcript/delta`` notification.
+    """
 
     __slots__ = ()
     _required = ("delta", "itemId", "threadId")

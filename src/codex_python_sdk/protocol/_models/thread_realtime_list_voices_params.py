@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeListVoicesParams(_Model):
     """EXPERIMENTAL - list voices supported by thread realtime.
 
+    Params of ``thread/realtime/listVoices``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeListVoicesResponse(_Model):
     """EXPERIMENTAL - response for listing supported realtime voices.
 
+    Result of ``thread/realtime/listVoices``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

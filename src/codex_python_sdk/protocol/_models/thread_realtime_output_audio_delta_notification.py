@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeOutputAudioDeltaNotification(_Model):
-    """EXPERIMENTAL - streamed output audio emitted by thread realtime."""
+    """EXPERIMENTAL - streamed output audio emitted by thread realtime.
+
+    Params of the ``thread/realtime/outputAudio/delta`` notification.
+    """
 
     __slots__ = ()
     _required = ("audio", "threadId")

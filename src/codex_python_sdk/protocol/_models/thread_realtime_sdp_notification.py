@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeSdpNotification(_Model):
-    """EXPERIMENTAL - emitted with the remote SDP for a WebRTC realtime session."""
+    """EXPERIMENTAL - emitted with the remote SDP for a WebRTC realtime session.
+
+    Params of the ``thread/realtime/sdp`` notification.
+    """
 
     __slots__ = ()
     _required = ("sdp", "threadId")

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeStartParams(_Model):
     """EXPERIMENTAL - start a thread-scoped realtime session.
 
+    Params of ``thread/realtime/start``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeStartResponse(_Model):
     """EXPERIMENTAL - response for starting thread realtime.
 
+    Result of ``thread/realtime/start``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

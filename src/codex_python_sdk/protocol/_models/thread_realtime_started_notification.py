@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeStartedNotification(_Model):
-    """EXPERIMENTAL - emitted when thread realtime startup is accepted."""
+    """EXPERIMENTAL - emitted when thread realtime startup is accepted.
+
+    Params of the ``thread/realtime/started`` notification.
+    """
 
     __slots__ = ()
     _required = ("threadId", "version")

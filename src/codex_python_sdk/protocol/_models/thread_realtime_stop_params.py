@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeStopParams(_Model):
     """EXPERIMENTAL - stop thread realtime.
 
+    Params of ``thread/realtime/stop``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

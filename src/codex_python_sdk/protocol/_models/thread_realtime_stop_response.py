@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadRealtimeStopResponse(_Model):
     """EXPERIMENTAL - response for stopping thread realtime.
 
+    Result of ``thread/realtime/stop``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeTranscriptDeltaNotification(_Model):
-    """EXPERIMENTAL - flat transcript delta emitted whenever realtime transcript text changes."""
+    """EXPERIMENTAL - flat transcript delta emitted whenever realtime transcript text changes.
+
+    Params of the ``thread/realtime/transcript/delta`` notification.
+    """
 
     __slots__ = ()
     _required = ("delta", "role", "threadId")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadRealtimeTranscriptDoneNotification(_Model):
-    """EXPERIMENTAL - final transcript text emitted when realtime completes a transcript part."""
+    """EXPERIMENTAL - final transcript text emitted when realtime completes a transcript part.
+
+    Params of the ``thread/realtime/transcript/done`` notification.
+    """
 
     __slots__ = ()
     _required = ("role", "text", "threadId")

@@ -27,6 +27,8 @@ class ThreadResumeParams(_Model):
     If thread_id identifies a running thread, app-server rejoins that thread and treats a non-empty path as a consistency check against the active rollout path. Empty string path values are treated as absent.
 
     Prefer using thread_id whenever possible.
+
+    Params of ``thread/resume``.
     """
 
     __slots__ = ()

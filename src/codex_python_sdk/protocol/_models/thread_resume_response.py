@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class ThreadResumeResponse(_Model):
-    """``ThreadResumeResponse`` object of the app-server protocol."""
+    """Result of ``thread/resume``."""
 
     __slots__ = ()
     _required = ("approvalPolicy", "approvalsReviewer", "cwd", "model", "modelProvider", "sandbox", "thread")

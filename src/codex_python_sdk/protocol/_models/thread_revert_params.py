@@ -20,6 +20,8 @@ class ThreadRevertParams(_Model):
     """Replace a paginated thread's durable history with the prefix before one turn.
 
     This only changes persisted conversation history. It does not revert local file changes.
+
+    Params of ``thread/revert``.
     """
 
     __slots__ = ()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadRevertResponse(_Model):
-    """``ThreadRevertResponse`` object of the app-server protocol."""
+    """Result of ``thread/revert``."""
 
     __slots__ = ()
     _required = ("thread",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadRevertedNotification(_Model):
-    """``ThreadRevertedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/reverted`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadSearchOccurrencesParams(_Model):
     """Parameters for searching visible message occurrences within one paginated thread.
 
+    Params of ``thread/searchOccurrences``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

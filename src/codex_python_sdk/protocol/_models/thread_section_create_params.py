@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionCreateParams(_Model):
-    """Parameters for creating an independently persisted thread section."""
+    """Parameters for creating an independently persisted thread section.
+
+    Params of ``threadSection/create``.
+    """
 
     __slots__ = ()
     _required = ("name",)

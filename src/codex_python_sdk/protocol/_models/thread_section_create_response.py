@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionCreateResponse(_Model):
-    """The independently persisted section created by the server."""
+    """The independently persisted section created by the server.
+
+    Result of ``threadSection/create``.
+    """
 
     __slots__ = ()
     _required = ("section",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionDeleteParams(_Model):
-    """Parameters for deleting an independently persisted thread section."""
+    """Parameters for deleting an independently persisted thread section.
+
+    Params of ``threadSection/delete``.
+    """
 
     __slots__ = ()
     _required = ("sectionId",)

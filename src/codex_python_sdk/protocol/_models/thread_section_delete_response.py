@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionDeleteResponse(_Model):
-    """Successful deletion does not return additional section data."""
+    """Successful deletion does not return additional section data.
+
+    Result of ``threadSection/delete``.
+    """
 
     __slots__ = ()
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionListParams(_Model):
-    """Parameters for listing independently persisted thread sections."""
+    """Parameters for listing independently persisted thread sections.
+
+    Params of ``threadSection/list``.
+    """
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionListResponse(_Model):
-    """One page of independently persisted thread sections."""
+    """One page of independently persisted thread sections.
+
+    Result of ``threadSection/list``.
+    """
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionMoveParams(_Model):
-    """Parameters for moving a thread within a server-owned section ordering."""
+    """Parameters for moving a thread within a server-owned section ordering.
+
+    Params of ``thread/section/move``.
+    """
 
     __slots__ = ()
     _required = ("sectionId", "threadId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionMoveResponse(_Model):
-    """``ThreadSectionMoveResponse`` object of the app-server protocol."""
+    """Result of ``thread/section/move``."""
 
     __slots__ = ()
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionUpdateParams(_Model):
-    """Parameters for updating an independently persisted thread section."""
+    """Parameters for updating an independently persisted thread section.
+
+    Params of ``threadSection/update``.
+    """
 
     __slots__ = ()
     _required = ("name", "sectionId")

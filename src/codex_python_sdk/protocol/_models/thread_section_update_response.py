@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSectionUpdateResponse(_Model):
-    """The independently persisted section after its name is updated."""
+    """The independently persisted section after its name is updated.
+
+    Result of ``threadSection/update``.
+    """
 
     __slots__ = ()
     _required = ("section",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadSetNameParams(_Model):
-    """``ThreadSetNameParams`` object of the app-server protocol."""
+    """Params of ``thread/name/set``."""
 
     __slots__ = ()
     _required = ("name", "threadId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadSetNameResponse(_Model):
-    """``ThreadSetNameResponse`` object of the app-server protocol."""
+    """Result of ``thread/name/set``."""
 
     __slots__ = ()
 

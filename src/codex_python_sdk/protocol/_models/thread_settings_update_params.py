@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSettingsUpdateParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``thread/settings/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class ThreadSettingsUpdateResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``thread/settings/update``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

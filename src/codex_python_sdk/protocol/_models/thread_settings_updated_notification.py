@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadSettingsUpdatedNotification(_Model):
-    """``ThreadSettingsUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/settings/updated`` notification."""
 
     __slots__ = ()
     _required = ("threadId", "threadSettings")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadShellCommandParams(_Model):
-    """``ThreadShellCommandParams`` object of the app-server protocol."""
+    """Params of ``thread/shellCommand``."""
 
     __slots__ = ()
     _required = ("command", "threadId")

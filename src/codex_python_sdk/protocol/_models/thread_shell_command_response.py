@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadShellCommandResponse(_Model):
-    """``ThreadShellCommandResponse`` object of the app-server protocol."""
+    """Result of ``thread/shellCommand``."""
 
     __slots__ = ()
 

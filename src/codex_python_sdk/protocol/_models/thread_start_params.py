@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class ThreadStartParams(_Model):
-    """``ThreadStartParams`` object of the app-server protocol."""
+    """Params of ``thread/start``."""
 
     __slots__ = ()
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class ThreadStartResponse(_Model):
-    """``ThreadStartResponse`` object of the app-server protocol."""
+    """Result of ``thread/start``."""
 
     __slots__ = ()
     _required = ("approvalPolicy", "approvalsReviewer", "cwd", "model", "modelProvider", "sandbox", "thread")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadStartedNotification(_Model):
-    """``ThreadStartedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/started`` notification."""
 
     __slots__ = ()
     _required = ("thread",)

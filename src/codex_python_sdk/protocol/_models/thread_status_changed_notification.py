@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadStatusChangedNotification(_Model):
-    """``ThreadStatusChangedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/status/changed`` notification."""
 
     __slots__ = ()
     _required = ("status", "threadId")

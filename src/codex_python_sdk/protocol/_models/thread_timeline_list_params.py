@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class ThreadTimelineListParams(_Model):
     """EXPERIMENTAL - list ordinary and realtime thread history in rollout order.
 
+    Params of ``thread/timeline/list``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class ThreadTimelineListResponse(_Model):
     """EXPERIMENTAL - a bounded timeline page with its resolved opening voice state.
 
+    Result of ``thread/timeline/list``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

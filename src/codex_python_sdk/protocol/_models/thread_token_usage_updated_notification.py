@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadTokenUsageUpdatedNotification(_Model):
-    """``ThreadTokenUsageUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/tokenUsage/updated`` notification."""
 
     __slots__ = ()
     _required = ("threadId", "tokenUsage", "turnId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadTurnsListParams(_Model):
-    """``ThreadTurnsListParams`` object of the app-server protocol."""
+    """Params of ``thread/turns/list``."""
 
     __slots__ = ()
     _required = ("threadId",)

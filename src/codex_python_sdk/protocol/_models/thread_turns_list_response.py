@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadTurnsListResponse(_Model):
-    """``ThreadTurnsListResponse`` object of the app-server protocol."""
+    """Result of ``thread/turns/list``."""
 
     __slots__ = ()
     _required = ("data",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadUnarchiveParams(_Model):
-    """``ThreadUnarchiveParams`` object of the app-server protocol."""
+    """Params of ``thread/unarchive``."""
 
     __slots__ = ()
     _required = ("threadId",)

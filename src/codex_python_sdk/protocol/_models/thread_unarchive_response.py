@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadUnarchiveResponse(_Model):
-    """``ThreadUnarchiveResponse`` object of the app-server protocol."""
+    """Result of ``thread/unarchive``."""
 
     __slots__ = ()
     _required = ("thread",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadUnarchivedNotification(_Model):
-    """``ThreadUnarchivedNotification`` object of the app-server protocol."""
+    """Params of the ``thread/unarchived`` notification."""
 
     __slots__ = ()
     _required = ("threadId",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ThreadUnsubscribeParams(_Model):
-    """``ThreadUnsubscribeParams`` object of the app-server protocol."""
+    """Params of ``thread/unsubscribe``."""
 
     __slots__ = ()
     _required = ("threadId",)

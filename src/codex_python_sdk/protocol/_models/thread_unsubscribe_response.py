@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ThreadUnsubscribeResponse(_Model):
-    """``ThreadUnsubscribeResponse`` object of the app-server protocol."""
+    """Result of ``thread/unsubscribe``."""
 
     __slots__ = ()
     _required = ("status",)

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ToolRequestUserInputParams(_Model):
-    """EXPERIMENTAL. Params sent with a request_user_input event."""
+    """EXPERIMENTAL. Params sent with a request_user_input event.
+
+    Params of the ``item/tool/requestUserInput`` server request.
+    """
 
     __slots__ = ()
     _required = ("isBlocking", "itemId", "questions", "threadId", "turnId")

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class ToolRequestUserInputResponse(_Model):
-    """EXPERIMENTAL. Response payload mapping question ids to answers."""
+    """EXPERIMENTAL. Response payload mapping question ids to answers.
+
+    Reply to the ``item/tool/requestUserInput`` server request.
+    """
 
     __slots__ = ()
     _required = ("answers",)

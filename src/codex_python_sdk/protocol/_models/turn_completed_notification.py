@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class TurnCompletedNotification(_Model):
-    """``TurnCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``turn/completed`` notification."""
 
     __slots__ = ()
     _required = ("threadId", "turn")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class TurnDiffUpdatedNotification(_Model):
-    """Notification that the turn-level unified diff has changed. Contains the latest aggregated diff across all file changes in the turn."""
+    """Notification that the turn-level unified diff has changed. Contains the latest aggregated diff across all file changes in the turn.
+
+    Params of the ``turn/diff/updated`` notification.
+    """
 
     __slots__ = ()
     _required = ("diff", "threadId", "turnId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class TurnInterruptParams(_Model):
-    """``TurnInterruptParams`` object of the app-server protocol."""
+    """Params of ``turn/interrupt``."""
 
     __slots__ = ()
     _required = ("threadId", "turnId")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class TurnInterruptResponse(_Model):
-    """``TurnInterruptResponse`` object of the app-server protocol."""
+    """Result of ``turn/interrupt``."""
 
     __slots__ = ()
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class TurnModerationMetadataNotification(_Model):
-    """``TurnModerationMetadataNotification`` object of the app-server protocol."""
+    """Params of the ``turn/moderationMetadata`` notification."""
 
     __slots__ = ()
     _required = ("metadata", "threadId", "turnId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class TurnPlanUpdatedNotification(_Model):
-    """``TurnPlanUpdatedNotification`` object of the app-server protocol."""
+    """Params of the ``turn/plan/updated`` notification."""
 
     __slots__ = ()
     _required = ("plan", "threadId", "turnId")

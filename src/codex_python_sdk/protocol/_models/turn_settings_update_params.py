@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class TurnSettingsUpdateParams(_Model):
     """Experimental settings changes for one running turn, not future turns. Unsupported fields are rejected rather than silently ignored. Any live task kind may accept publication. Child sessions and consumers of frozen initial settings are unchanged.
 
+    Params of ``turn/settings/update``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

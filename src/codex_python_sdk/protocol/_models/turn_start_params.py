@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class TurnStartParams(_Model):
-    """``TurnStartParams`` object of the app-server protocol."""
+    """Params of ``turn/start``."""
 
     __slots__ = ()
     _required = ("input", "threadId")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class TurnStartResponse(_Model):
-    """``TurnStartResponse`` object of the app-server protocol."""
+    """Result of ``turn/start``."""
 
     __slots__ = ()
     _required = ("turn",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class TurnStartedNotification(_Model):
-    """``TurnStartedNotification`` object of the app-server protocol."""
+    """Params of the ``turn/started`` notification."""
 
     __slots__ = ()
     _required = ("threadId", "turn")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class TurnSteerParams(_Model):
-    """``TurnSteerParams`` object of the app-server protocol."""
+    """Params of ``turn/steer``."""
 
     __slots__ = ()
     _required = ("expectedTurnId", "input", "threadId")

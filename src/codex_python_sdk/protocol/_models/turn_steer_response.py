@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class TurnSteerResponse(_Model):
-    """``TurnSteerResponse`` object of the app-server protocol."""
+    """Result of ``turn/steer``."""
 
     __slots__ = ()
     _required = ("turnId",)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class UserVerificationCancelParams(_Model):
     """Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC.
 
+    Params of ``userVerification/cancel``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class UserVerificationCancelResponse(_Model):
     """Acknowledges the cancellation signal; native work may still be finishing. Unknown or finished requests are a no-op, and completed effects are not rolled back.
 
+    Result of ``userVerification/cancel``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

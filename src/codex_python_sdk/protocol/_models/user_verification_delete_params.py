@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class UserVerificationDeleteParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``userVerification/delete``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

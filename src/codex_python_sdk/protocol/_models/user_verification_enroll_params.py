@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class UserVerificationEnrollParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``userVerification/enroll``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

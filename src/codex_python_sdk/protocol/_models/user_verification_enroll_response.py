@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class UserVerificationEnrollResponse(_Model):
     """Public metadata for a created or reused local credential. The caller completes backend registration; this response does not establish server enrollment. Older app-servers omit the metadata fields; callers must check both before registration.
 
+    Result of ``userVerification/enroll``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

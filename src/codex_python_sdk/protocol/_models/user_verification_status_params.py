@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 class UserVerificationStatusParams(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Params of ``userVerification/status``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class UserVerificationStatusResponse(_Model):
     """Local readiness only; this neither prompts nor queries server registration.
 
+    Result of ``userVerification/status``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class UserVerificationVerifyParams(_Model):
     """Local signing primitive, independent of any pending elicitation.
 
+    Params of ``userVerification/verify``.
+
     Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
     """
 

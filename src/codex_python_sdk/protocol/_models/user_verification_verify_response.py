@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 
 class UserVerificationVerifyResponse(_Model):
-    """Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`)."""
+    """Result of ``userVerification/verify``.
+
+    Experimental: only in the experimental API (needs `capabilities.experimentalApi` at `initialize`).
+    """
 
     __slots__ = ()
     _required = ("proof",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class WarningNotification(_Model):
-    """``WarningNotification`` object of the app-server protocol."""
+    """Params of the ``warning`` notification."""
 
     __slots__ = ()
     _required = ("message",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class WindowsSandboxReadinessResponse(_Model):
-    """``WindowsSandboxReadinessResponse`` object of the app-server protocol."""
+    """Result of ``windowsSandbox/readiness``."""
 
     __slots__ = ()
     _required = ("status",)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class WindowsSandboxSetupCompletedNotification(_Model):
-    """``WindowsSandboxSetupCompletedNotification`` object of the app-server protocol."""
+    """Params of the ``windowsSandbox/setupCompleted`` notification."""
 
     __slots__ = ()
     _required = ("mode", "success")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class WindowsSandboxSetupStartParams(_Model):
-    """``WindowsSandboxSetupStartParams`` object of the app-server protocol."""
+    """Params of ``windowsSandbox/setupStart``."""
 
     __slots__ = ()
     _required = ("mode",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class WindowsSandboxSetupStartResponse(_Model):
-    """``WindowsSandboxSetupStartResponse`` object of the app-server protocol."""
+    """Result of ``windowsSandbox/setupStart``."""
 
     __slots__ = ()
     _required = ("started",)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class WindowsWorldWritableWarningNotification(_Model):
-    """``WindowsWorldWritableWarningNotification`` object of the app-server protocol."""
+    """Params of the ``windows/worldWritableWarning`` notification."""
 
     __slots__ = ()
     _required = ("extraCount", "failedScan", "samplePaths")
