@@ -50,6 +50,7 @@ _TOOL_ITEMS = frozenset(
     | {"imageView"}
 )
 _OK = frozenset({"completed", "approved", "success"})
+_LEGACY_DUPLICATES = ("_delta", "item_started", "item_completed")  # codex/event/* kinds that v2 events repeat
 
 
 def resolve_color_mode(color: str | bool | None, stream: Any = None) -> str:
@@ -401,7 +402,7 @@ class ExecStyleRenderer:
             self.approval_count += 1
             self._line("approval", "[request]", kind)
         elif kind.startswith("codex/event/"):  # pre-v2 servers only; codex 0.163 sends none
-            self._system(f"[codex.{kind[12:]}]", _short(event.message_text))
+            self._legacy(kind[12:], event)
         elif kind.startswith("account/"):
             self._system("[account]", _short(event.message_text or kind))
         elif self.show_system:
@@ -566,9 +567,9 @@ class ExecStyleRenderer:
         self.error_count += 1
         self._line("error", "[error]", message)
 
-    def _deprecation(self, event: ResponseEvent) -> None:
+    def _deprecation(self, event: ResponseEvent, fallback: str = "") -> None:
         params = event.params
-        summary = _short(params.get("summary") or event.message_text)
+        summary = _short(params.get("summary") or event.message_text or fallback)
         if not summary or summary.lower() in self._deprecations:
             return  # the server repeats a notice (per thread, per start); once is enough
         self._deprecations.add(summary.lower())
@@ -579,6 +580,17 @@ class ExecStyleRenderer:
         review = event.params.get("review")
         status = review.get("status") if isinstance(review, dict) else None
         self._line("ok" if status in _OK else "fail", "[auto-review]", _review_result(event.params))
+
+    def _legacy(self, suffix: str, event: ResponseEvent) -> None:
+        msg = _dict(event.params.get("msg"))
+        text = _short(event.message_text or msg.get("message") or msg.get("text"))
+        if suffix == "stream_error":
+            self.error_count += 1
+            self._line("error", "[error]", text)
+        elif suffix == "deprecation_notice":
+            self._deprecation(event, text)
+        elif not suffix.endswith(_LEGACY_DUPLICATES) and not suffix.startswith("task_"):
+            self._system(f"[codex.{suffix}]", text)
 
     def _turn_diff_updated(self, event: ResponseEvent) -> None:
         self._turn_diff = event.diff or None
