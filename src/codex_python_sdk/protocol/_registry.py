@@ -1338,10 +1338,18 @@ def decode_result(method: str, result: Any) -> Any:
     return result if spec is None else decode(spec.response, result)
 
 
+_NOTIFICATION_CONVERTERS: dict[str, Any] = {}
+
+
 def decode_notification(method: str, params: Any) -> Any:
     """Typed view of the ``params`` of server notification ``method`` (raw when unknown)."""
-    name = NOTIFICATIONS.get(method)
-    return params if name is None else decode(name, params)
+    conv = _NOTIFICATION_CONVERTERS.get(method)
+    if conv is None:
+        name = NOTIFICATIONS.get(method)
+        if name is None:
+            return params
+        conv = _NOTIFICATION_CONVERTERS[method] = compile_spec(name)
+    return conv(params)
 
 
 def decode_server_request(method: str, params: Any) -> Any:
