@@ -134,6 +134,20 @@ def test_response_mapping_and_experimental_flags() -> None:
     assert "Experimental field" in (PROTOCOL / "_models" / "thread_start_response.py").read_text()
 
 
+def test_generator_fails_loudly_on_unresolved_responses(
+    schemas: tuple[str, dict[str, Any], dict[str, Any]],
+) -> None:
+    gen = _load_generator()
+    _, exp, stable = schemas
+    builder = gen.Builder(exp, stable)
+    builder.build_all()
+    with pytest.raises(gen.SchemaError, match=r"cannot resolve the response type of: .*config/value/write"):
+        builder.methods({})
+    with pytest.raises(gen.SchemaError, match="no/longerThere"):
+        builder.methods({**gen.RESPONSE_EXCEPTIONS, "no/longerThere": "ConfigWriteResponse"})
+    assert len(builder.methods(gen.RESPONSE_EXCEPTIONS)) == 172
+
+
 def test_importing_methods_does_not_import_models() -> None:
     code = (
         "import sys, codex_python_sdk.protocol._methods\n"
