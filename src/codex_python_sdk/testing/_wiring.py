@@ -238,6 +238,10 @@ class FakeModelClient(CodexAgenticClient):
         """The app-server's ``CODEX_HOME``."""
         return self.fake_home.codex_home
 
+    def __enter__(self) -> FakeModelClient:
+        super().__enter__()
+        return self
+
     def close(self) -> None:
         """Stop the app-server; then release the :class:`FakeHome`."""
         try:
@@ -273,6 +277,10 @@ class AsyncFakeModelClient(AsyncCodexAgenticClient):
     def codex_home(self) -> Path:
         """The app-server's ``CODEX_HOME``."""
         return self.fake_home.codex_home
+
+    async def __aenter__(self) -> AsyncFakeModelClient:
+        await super().__aenter__()
+        return self
 
     async def close(self) -> None:
         """Stop the app-server; then release the :class:`FakeHome`."""
