@@ -298,6 +298,7 @@ class ExecStyleRenderer:
         self._turn_diff: str | None = None
         self._item_labels: dict[str, str] = {}
         self._streamed_agent_items: set[Any] = set()
+        self._streamed_output_items: set[Any] = set()
         self._patch_files: dict[str, set[str]] = {}
         self._deprecations: set[str] = set()
         self._cwd = os.getcwd() + os.sep
@@ -430,6 +431,7 @@ class ExecStyleRenderer:
         self._turn_diff = None
         self._item_labels.clear()
         self._streamed_agent_items.clear()
+        self._streamed_output_items.clear()
         self._patch_files.clear()
         self._line("turn", "== Turn Started ==", blank_before=True)
 
@@ -486,6 +488,9 @@ class ExecStyleRenderer:
             elif item_id not in self._streamed_agent_items and item.get("text"):
                 self._line("assistant", "Assistant:", str(item.get("text")))
         elif kind == "commandExecution":
+            output = item.get("aggregatedOutput")
+            if self.show_tool_output and output and item_id not in self._streamed_output_items:
+                self._replay_output(output)  # short commands often finish without any outputDelta
             exit_code = item.get("exitCode")
             role = "ok" if status == "completed" and exit_code in (0, None) else "fail"
             shown = "?" if exit_code is None else exit_code
@@ -537,8 +542,11 @@ class ExecStyleRenderer:
             self._inline("thinking", event.item_id, "[thinking] ", "thinking", event.text_delta or "")
 
     def _summary_part(self, event: ResponseEvent) -> None:
-        if self.show_reasoning:
+        # A new summary part starts a new [thinking] line; the marker itself is bookkeeping.
+        if self.show_reasoning and self.show_system:
             self._line("thinking", "[thinking]", f"summary part #{event.summary_index}")
+        elif self._inline_kind == "thinking":
+            self._emit(self._end_inline())
 
     def _plan_delta(self, event: ResponseEvent) -> None:
         if self.show_system:
@@ -555,7 +563,14 @@ class ExecStyleRenderer:
             return
         default = "exec" if event.type == "item/commandExecution/outputDelta" else "patch"
         self._line("tool", f"[tool.output:{self._item_labels.get(str(item), default)}]")
+        self._streamed_output_items.add(item)
         self._inline("output", item, "", "tool", delta)
+
+    def _replay_output(self, output: str, limit: int = 40) -> None:
+        lines = output.splitlines()
+        more = f"… {len(lines) - limit} more lines\n" if len(lines) > limit else ""
+        self._line("tool", "[tool.output:exec]")
+        self._emit("\n".join(lines[:limit]) + "\n" + more)
 
     # -- errors, warnings, reviews ---------------------------------------------------------------------
     def _error(self, event: ResponseEvent) -> None:

@@ -91,11 +91,21 @@ def test_assistant_deltas_inline_and_completed_without_deltas() -> None:
 
 def test_thinking_inline_and_summary_parts() -> None:
     events = [
+        note("item/reasoning/summaryPartAdded", itemId="r1", summaryIndex=0),
         note("item/reasoning/summaryTextDelta", itemId="r1", delta="Plan "),
         note("item/reasoning/textDelta", itemId="r1", delta="it."),
         note("item/reasoning/summaryPartAdded", itemId="r1", summaryIndex=1),
+        note("item/reasoning/summaryTextDelta", itemId="r1", delta="Then check."),
+        completed("reasoning", "r1"),
     ]
-    assert render(events) == "[thinking] Plan it.\n[thinking] summary part #1\n"
+    # A new summary part starts a new [thinking] line; the part marker is shown with show_system only.
+    assert render(events) == "[thinking] Plan it.\n[thinking] Then check.\n"
+    assert render(events, show_system=True).splitlines() == [
+        "[thinking] summary part #0",
+        "[thinking] Plan it.",
+        "[thinking] summary part #1",
+        "[thinking] Then check.",
+    ]
     assert render(events, show_reasoning=False) == ""
 
 
@@ -176,6 +186,24 @@ def test_tool_completion_lines() -> None:
         "[tool.patch.done] declined",
         "[tool.call.done] completed",
     ]
+
+
+def test_command_output_without_deltas_is_shown_from_the_item() -> None:
+    done = completed(
+        "commandExecution", "c1", status="completed", exitCode=0, durationMs=3, aggregatedOutput="a\nb\n"
+    )
+    assert render([done]).splitlines() == [
+        "[tool.output:exec]",
+        "a",
+        "b",
+        "[tool.exec.done] completed, exit=0, 3ms",
+    ]
+    assert render([done], show_tool_output=False) == "[tool.exec.done] completed, exit=0, 3ms\n"
+    streamed = [note("item/commandExecution/outputDelta", itemId="c1", delta="a\nb\n"), done]
+    assert render(streamed).count("a\nb\n") == 1  # not twice
+    long = completed("commandExecution", "c2", exitCode=0, aggregatedOutput="\n".join(map(str, range(50))))
+    lines = render([long]).splitlines()
+    assert lines[40:42] == ["39", "… 10 more lines"]
 
 
 def test_errors_and_warnings() -> None:
