@@ -1,0 +1,199 @@
+"""Benchmarks: the SDK against a raw JSON-lines driver, side by side in one run.
+
+    python bench/run.py              # all cases, 5 rounds
+    python bench/run.py --quick      # fewer rounds and deltas (a smoke run)
+    python bench/run.py --cases stream,warm --repeat 9
+
+Every case runs in fresh Python processes, alternating the raw driver (bench/raw_driver.py) and the SDK
+(sync and async clients), against one scripted fake model served from this process. Medians are compared
+as ratios to the driver, because the machine is shared and noisy; the targets come from the project brief.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+from cases import STREAM_PROMPT  # noqa: E402
+
+from codex_python_sdk.testing import FakeModel, ModelRequest, Reply  # noqa: E402
+
+IMPLS = ("raw", "sync", "async")
+# (case, metric, target kind, target): "ratio" compares to the raw driver's median, "max" is absolute.
+TARGETS: list[tuple[str, str, str, float]] = [
+    ("import", "wall_ms", "max", 60.0),
+    ("cold", "wall_s", "ratio", 1.15),
+    ("warm", "per_turn", "ratio", 1.03),
+    ("stream", "turn_wall", "ratio", 1.03),
+    ("stream", "process_cpu", "ratio", 1.30),
+    ("memory", "rss_mb", "max", 25.0),
+]
+
+
+# Measured processes run as an installed package would: from compiled bytecode. (Some environments set
+# PYTHONDONTWRITEBYTECODE, which would make every run compile the SDK from source.)
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _precompile() -> None:
+    for tree in (HERE.parent / "src", HERE):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True, env=CHILD_ENV)
+
+
+def _run_case(case: str, impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    argv = [sys.executable, str(HERE / "cases.py"), case, impl, json.dumps(cfg)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CHILD_ENV)
+    assert proc.stdout is not None
+    answered: float | None = None
+    result: dict[str, Any] = {}
+    for line in proc.stdout:
+        if line.startswith("ANSWER") and answered is None:
+            answered = time.perf_counter() - start
+        elif line.startswith("{"):
+            result = json.loads(line)
+    err = proc.stderr.read() if proc.stderr else ""
+    if proc.wait() != 0 or not result:
+        raise RuntimeError(f"{case}/{impl} failed (rc {proc.returncode}):\n{err[-3000:]}")
+    if answered is not None:
+        result["wall_s"] = answered
+    return result
+
+
+def _import_times(repeat: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {"bare": [], "sdk": []}
+    for _ in range(repeat):
+        for name, code in (("bare", "pass"), ("sdk", "import codex_python_sdk")):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=CHILD_ENV)
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _responder(stream_reply: Reply) -> Callable[[ModelRequest], Reply]:
+    def respond(request: ModelRequest) -> Reply:
+        return stream_reply if STREAM_PROMPT in request.prompts[-1:] else Reply.text("ok")
+
+    return respond
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="rounds per case (medians are reported)")
+    parser.add_argument("--cases", default="import,cold,warm,stream,memory")
+    parser.add_argument("--impls", default=",".join(IMPLS))
+    parser.add_argument("--deltas", type=int, default=20_000, help="deltas in the streaming turn")
+    parser.add_argument("--quick", action="store_true", help="2 rounds, 2,000 deltas")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.deltas = 2, 2_000
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    impls = [i.strip() for i in args.impls.split(",") if i.strip()]
+    medians: dict[tuple[str, str, str], float] = {}
+    _precompile()
+
+    if "import" in cases:
+        times = _import_times(max(args.repeat * 4, 10))
+        medians[("import", "raw", "wall_ms")] = statistics.median(times["bare"])
+        medians[("import", "sdk", "wall_ms")] = statistics.median(times["sdk"])
+
+    stream_reply = Reply.text("0123456789" * args.deltas, deltas=args.deltas)
+    with FakeModel() as model, tempfile.TemporaryDirectory(prefix="codex-bench-") as tmp:
+        model.respond_with(_responder(stream_reply))
+        workspace = Path(tmp, "work")
+        workspace.mkdir()
+        home = Path(tmp, "home")
+        home.mkdir()
+        cfg: dict[str, Any] = {"home": str(home), "workspace": str(workspace), "overrides": model.config_overrides()}
+        _run_case("cold", "raw", cfg)  # first start creates codex's state db: keep it out of the numbers
+        for case in (c for c in cases if c != "import"):
+            samples: dict[tuple[str, str], list[float]] = {}
+            for round_ in range(args.repeat):
+                order = impls[round_ % len(impls) :] + impls[: round_ % len(impls)]
+                for impl in order:
+                    result = _run_case(case, impl, cfg)
+                    if case == "stream" and result["deltas"] != args.deltas:
+                        raise RuntimeError(f"{impl} saw {result['deltas']} of {args.deltas} deltas")
+                    for metric, value in result.items():
+                        if isinstance(value, (int, float)):
+                            samples.setdefault((impl, metric), []).append(float(value))
+            for (impl, metric), values in samples.items():
+                medians[(case, impl, metric)] = statistics.median(values)
+        model.assert_all_consumed()
+
+    return _report(medians, impls, args)
+
+
+def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: argparse.Namespace) -> int:
+    print(
+        f"\ncodex-python-sdk benchmarks (medians of {args.repeat} rounds; {args.deltas} deltas; "
+        f"python {sys.version.split()[0]})\n"
+    )
+    print(
+        f"{'case':<8} {'metric':<12} {'raw':>10} "
+        + " ".join(f"{i:>10} {'ratio':>7}" for i in impls if i != "raw")
+        + f"  {'target':>10}  verdict"
+    )
+    missed = 0
+    for case, metric, kind, target in TARGETS:
+        if case == "import":
+            bare, sdk = medians.get(("import", "raw", metric)), medians.get(("import", "sdk", metric))
+            if bare is None or sdk is None:
+                continue
+            ok = sdk <= target
+            missed += not ok
+            limit = f"<= {target:g} ms"
+            print(
+                f"{case:<8} {metric:<12} {bare:>10.1f} {sdk:>10.1f} {sdk / bare:>7.2f}x  {limit:>10}  "
+                f"{'ok' if ok else 'MISSED'}  (bare python vs import codex_python_sdk)"
+            )
+            continue
+        raw = medians.get((case, "raw", metric))
+        if raw is None:
+            continue
+        cells, verdicts = [], []
+        for impl in impls:
+            if impl == "raw":
+                continue
+            value = medians.get((case, impl, metric))
+            if value is None:
+                cells.append(f"{'-':>10} {'':>7}")
+                continue
+            ratio = value / raw
+            ok = (ratio <= target) if kind == "ratio" else (value <= target)
+            verdicts.append(ok)
+            cells.append(f"{_fmt(value):>10} {ratio:>6.2f}x")
+        missed += sum(not v for v in verdicts)
+        label = f"<= {target:g}x" if kind == "ratio" else f"<= {target:g}"
+        print(
+            f"{case:<8} {metric:<12} {_fmt(raw):>10} "
+            + " ".join(cells)
+            + f"  {label:>10}  "
+            + ("ok" if all(verdicts) else "MISSED")
+        )
+    print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
+    return 1 if (missed and args.strict) else 0
+
+
+def _fmt(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.3f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
