@@ -120,7 +120,11 @@ def main() -> int:
         workspace.mkdir()
         home = Path(tmp, "home")
         home.mkdir()
-        cfg: dict[str, Any] = {"home": str(home), "workspace": str(workspace), "overrides": model.config_overrides()}
+        cfg: dict[str, Any] = {
+            "home": str(home),
+            "workspace": str(workspace),
+            "overrides": model.config_overrides(),
+        }
         _run_case("cold", "raw", cfg)  # first start creates codex's state db: keep it out of the numbers
         for case in (c for c in cases if c != "import"):
             samples: dict[tuple[str, str], list[float]] = {}
