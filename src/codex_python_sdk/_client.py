@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
 from ._routing import Listener, Router
 from ._rpc import RpcConnection
@@ -27,6 +28,7 @@ from .inputs import to_wire_input
 
 if TYPE_CHECKING:
     from .protocol._methods import AsyncRpcMethods
+    from .tools import ToolRegistry
 
 __all__ = ["AsyncCodexAgenticClient"]
 
@@ -84,7 +86,9 @@ class AsyncCodexAgenticClient(SeedMethods):
     New keywords: ``request_timeout_seconds`` (every request; default 120), ``approval_timeout_seconds``
     (a hook taking longer is answered fail-closed; default none), ``client_name`` (``clientInfo.name``),
     ``experimental_api`` (default True), ``opt_out_notification_methods``, ``on_hook_error`` (called with a
-    :class:`HookError` whenever a hook result is rejected), and ``transport`` (a custom :class:`Transport`).
+    :class:`HookError` whenever a hook result is rejected), ``transport`` (a custom :class:`Transport`),
+    and ``tools`` (Python functions or :class:`~codex_python_sdk.Tool` objects the model can call on every
+    thread this client starts; see :mod:`codex_python_sdk.tools`).
     """
 
     def __init__(
@@ -117,7 +121,10 @@ class AsyncCodexAgenticClient(SeedMethods):
         opt_out_notification_methods: list[str] | None = None,
         on_hook_error: Callable[[HookError], None] | None = None,
         transport: Transport | None = None,
+        tools: Sequence[Any] | None = None,
     ) -> None:
+        # First statement: every parameter, by name, for the options (which ignore the others).
+        self._options = ClientOptions.from_kwargs(locals())
         self.on_command_approval = on_command_approval
         self.on_file_change_approval = on_file_change_approval
         self.on_permissions_approval = on_permissions_approval
@@ -125,31 +132,6 @@ class AsyncCodexAgenticClient(SeedMethods):
         self.on_mcp_elicitation_request = on_mcp_elicitation_request
         self.on_tool_call = on_tool_call
         self.on_hook_error = on_hook_error
-        self._options = ClientOptions(
-            codex_command=codex_command,
-            app_server_args=list(app_server_args) if app_server_args is not None else ["app-server"],
-            env=dict(env) if env is not None else None,
-            process_cwd=os.path.abspath(os.fspath(process_cwd)) if process_cwd is not None else os.getcwd(),
-            default_thread_params=dict(default_thread_params or {}),
-            default_turn_params=dict(default_turn_params or {}),
-            automatic_approval_review=automatic_approval_review,
-            enabled_features=list(enabled_features or []),
-            disabled_features=list(disabled_features or []),
-            enable_web_search=enable_web_search,
-            server_config_overrides=dict(server_config_overrides or {}),
-            stream_idle_timeout_seconds=stream_idle_timeout_seconds,
-            request_timeout_seconds=request_timeout_seconds,
-            approval_timeout_seconds=approval_timeout_seconds,
-            client_name=client_name,
-            experimental_api=experimental_api,
-            opt_out_notification_methods=list(opt_out_notification_methods or []),
-            hooks={name: getattr(self, name) for name in HOOK_NAMES},
-        )
-        self._options.validate()
-        if automatic_approval_review and "guardian_approval" in self._options.disabled_features:
-            raise CodexAgenticError(
-                "automatic_approval_review=True conflicts with disabled feature 'guardian_approval'"
-            )
         self._owns_policy_engine = False
         if policy_engine is None and policy_rubric is not None:
             from .policy import build_policy_engine_from_rubric  # the one upward import: seed API
@@ -159,6 +141,11 @@ class AsyncCodexAgenticClient(SeedMethods):
         self.policy_engine = policy_engine
         self.policy_rubric = policy_rubric
         self._transport = transport
+        self._tool_registry: ToolRegistry | None = None
+        if tools:
+            from .tools import ToolRegistry  # features layer, imported only when tools are used
+
+            self._tool_registry = ToolRegistry(tools)
         self._conn: RpcConnection | None = None
         self._router = Router()
         self._dispatcher: ServerRequestDispatcher | None = None
@@ -200,16 +187,14 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     def _transport_for_connect(self) -> Transport:
         if self._transport is not None:
+            binary = getattr(self._transport, "binary", None)
+            if binary is not None:
+                self.binary_path = binary.path
             return self._transport
-        from ._binary import resolve_codex_binary
-
-        binary = resolve_codex_binary(self._options.codex_command)
-        argv = [binary.path, *self._options.app_server_args, *self._options.command_line_flags()]
-        logger.debug("starting %s (%s)", argv[0], binary.source)
-        self.binary_path = binary.path
-        return StdioTransport(
-            argv, env=self._options.child_env(binary.path_prepend), cwd=self._options.process_cwd
-        )
+        plan = plan_launch(self._options)
+        logger.debug("starting %s (%s)", plan.argv[0], plan.binary.source)
+        self.binary_path = plan.binary.path
+        return StdioTransport(plan.argv, env=plan.env, cwd=plan.cwd, binary=plan.binary)
 
     async def _connect(self) -> None:
         transport = self._transport_for_connect()
@@ -226,6 +211,8 @@ class AsyncCodexAgenticClient(SeedMethods):
             policy_engine=self.policy_engine,
             approval_timeout=self._options.approval_timeout_seconds,
             on_hook_error=self._report_hook_error,
+            get_policy_engine=lambda: self.policy_engine,  # read at dispatch time: swappable at runtime
+            tool_handler=self._tool_call_handler,
         )
         await conn.start()
         conn.add_close_callback(self._on_connection_lost)
@@ -334,6 +321,8 @@ class AsyncCodexAgenticClient(SeedMethods):
             params = msg.get("params")
             if isinstance(params, dict):
                 self._loaded_threads.discard(str(params.get("threadId")))
+        elif method == "item/started" and self._dispatcher is not None:
+            self._dispatcher.observe_item(msg)  # approvals that follow are given their item
         elif method == "serverRequest/resolved" and self._dispatcher is not None:
             params = msg.get("params")
             if isinstance(params, dict):
@@ -414,27 +403,45 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     # -- threads ---------------------------------------------------------------------------------------
     def _dynamic_tools(self) -> list[dict[str, Any]] | None:
-        """Dynamic tool specs to register on thread start/resume (extended by the tools feature)."""
-        return None
+        """Dynamic tool specs of the client's Python tools (``tools=``), registered on every thread start."""
+        return self._tool_registry.specs() if self._tool_registry is not None else None
+
+    def _prepare_tools(self, params: dict[str, Any]) -> Callable[[str], None]:
+        """Turn Python tools in ``params["dynamicTools"]`` into specs (with the client's own tools first);
+        returns what binds the thread's own tools to its id once it is known."""
+        given = params.get("dynamicTools")
+        has_python = isinstance(given, (list, tuple)) and any(not isinstance(t, Mapping) for t in given)
+        if self._tool_registry is None:
+            if not has_python:
+                return lambda _thread_id: None
+            from .tools import ToolRegistry
+
+            self._tool_registry = ToolRegistry()
+        return self._tool_registry.prepare(params)
+
+    def _tool_call_handler(self, params: Mapping[str, Any], context: Any) -> Any:
+        return self._tool_registry.handler(params, context) if self._tool_registry is not None else None
 
     async def _start_thread_raw(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        extra = {"dynamicTools": self._dynamic_tools()}
         merged = self._options.thread_start_params(
-            params, reviewer=self._options.approvals_reviewer(self.policy_engine is not None), extra=extra
+            params, reviewer=self._options.approvals_reviewer(self.policy_engine is not None)
         )
+        bind_tools = self._prepare_tools(merged)
         result = await self.request("thread/start", merged)
         if not isinstance(result, dict) or not isinstance(result.get("thread"), dict):
             raise CodexAgenticError(f"thread/start returned no thread: {result!r}")
+        bind_tools(str(result["thread"].get("id")))
         return result
 
     async def _resume_thread_raw(self, thread_id: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         # Only what the caller asked for: never re-send the baseline sandbox / approval settings.
         merged = {k: v for k, v in (params or {}).items() if v is not None}
-        tools = self._dynamic_tools()
-        if tools and "dynamicTools" not in merged:
-            merged["dynamicTools"] = tools
+        # codex 0.163 keeps a thread's dynamic tools with the thread and ignores dynamicTools on resume;
+        # Python tools given here still answer the thread's calls to them from now on.
+        bind_tools = self._prepare_tools(merged)
         merged["threadId"] = thread_id
         result = await self.request("thread/resume", merged)
+        bind_tools(thread_id)
         return result  # type: ignore[no-any-return]
 
     async def _prepare_thread(self, thread_id: str | None, thread_params: Mapping[str, Any] | None) -> str:

@@ -84,6 +84,43 @@ class ClientOptions:
     opt_out_notification_methods: list[str] = field(default_factory=list)
     hooks: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
 
+    @classmethod
+    def from_kwargs(cls, kw: Mapping[str, Any]) -> ClientOptions:
+        """Normalize and validate client constructor keywords (unknown keys are ignored here)."""
+        app_server_args = kw.get("app_server_args")
+        env = kw.get("env")
+        cwd = kw.get("process_cwd")
+        options = cls(
+            codex_command=kw.get("codex_command"),
+            app_server_args=list(app_server_args)
+            if app_server_args is not None
+            else list(DEFAULT_APP_SERVER_ARGS),
+            env=dict(env) if env is not None else None,
+            process_cwd=os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd(),
+            default_thread_params=dict(kw.get("default_thread_params") or {}),
+            default_turn_params=dict(kw.get("default_turn_params") or {}),
+            automatic_approval_review=kw.get("automatic_approval_review"),
+            enabled_features=list(kw.get("enabled_features") or []),
+            disabled_features=list(kw.get("disabled_features") or []),
+            enable_web_search=bool(kw.get("enable_web_search", False)),
+            server_config_overrides=dict(kw.get("server_config_overrides") or {}),
+            stream_idle_timeout_seconds=kw.get(
+                "stream_idle_timeout_seconds", DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
+            ),
+            request_timeout_seconds=kw.get("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS),
+            approval_timeout_seconds=kw.get("approval_timeout_seconds"),
+            client_name=kw.get("client_name", "codex-python-sdk"),
+            experimental_api=kw.get("experimental_api", True),
+            opt_out_notification_methods=list(kw.get("opt_out_notification_methods") or []),
+            hooks={name: kw.get(name) for name in HOOK_NAMES},
+        )
+        options.validate()
+        if options.automatic_approval_review and "guardian_approval" in options.disabled_features:
+            raise CodexAgenticError(
+                "automatic_approval_review=True conflicts with disabled feature 'guardian_approval'"
+            )
+        return options
+
     def validate(self) -> None:
         """Check the options; raise :class:`CodexAgenticError` naming the bad one."""
         if self.app_server_args is not None and not all(isinstance(a, str) for a in self.app_server_args):

@@ -20,9 +20,12 @@ import re
 import signal
 import subprocess
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._binary import ResolvedBinary
+from .._launch import popen_app_server
 from ._base import Receiver, Transport
 
 __all__ = ["StdioTransport"]
@@ -32,6 +35,14 @@ logger = logging.getLogger("codex_python_sdk.app_server")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # After the process exits, give stdout this long to deliver what is still in the pipe.
 _EXIT_GRACE_SECONDS = 0.2
+
+
+def _kill_quietly(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(OSError):
+            process.kill()
+        with contextlib.suppress(Exception):
+            process.wait(2)
 
 
 class _LineReader(asyncio.Protocol):
@@ -125,13 +136,20 @@ class StdioTransport(Transport):
         cwd: str | None = None,
         stderr_lines: int = 500,
         shutdown_timeout: float = 2.0,
+        process: subprocess.Popen[bytes] | None = None,
+        binary: ResolvedBinary | None = None,
     ) -> None:
+        """``process``: an app-server already spawned with ``argv`` (see ``_launch``); ``binary``: how its
+        executable was found (for diagnostics)."""
         self._argv = list(argv)
+        self.binary = binary
         self._env = dict(env) if env is not None else None
         self._cwd = cwd
         self._stderr: collections.deque[str] = collections.deque(maxlen=stderr_lines)
         self._shutdown_timeout = shutdown_timeout
         self._proc: subprocess.Popen[bytes] | None = None
+        if process is not None:
+            self._adopt(process)
         self._receiver: Receiver | None = None
         self._stdin: asyncio.WriteTransport | None = None
         self._writer: _Writer | None = None
@@ -146,19 +164,14 @@ class StdioTransport(Transport):
     def spawn(self) -> None:
         """Start the process without an event loop (lets the sync client overlap imports with codex's
         own start-up). :meth:`start` calls it when it has not been called yet."""
-        if self._proc is not None:
-            return
-        self._proc = subprocess.Popen(
-            self._argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=self._cwd,
-            env=self._env,
-            bufsize=0,
-            # Own session: a Ctrl-C in the caller's terminal must not kill codex before we close it.
-            start_new_session=True,
-        )
+        if self._proc is None:
+            self._adopt(popen_app_server(self._argv, self._env, self._cwd))
+
+    def _adopt(self, process: subprocess.Popen[bytes]) -> None:
+        self._proc = process
+        # Never leave a process behind: if this transport is dropped without being closed (a client
+        # created but never used), kill what it spawned.
+        weakref.finalize(self, _kill_quietly, process)
 
     async def start(self, receiver: Receiver) -> None:
         self.spawn()
