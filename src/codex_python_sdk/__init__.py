@@ -74,6 +74,9 @@ _EXPORTS: dict[str, str] = {
     "DefaultPolicyEngine": ".policy",
     "RuleBasedPolicyEngine": ".policy",
     "build_policy_engine_from_rubric": ".policy",
+    # Python tools
+    "tool": ".tools",
+    "Tool": ".tools",
     # rendering
     "ExecStyleRenderer": ".render",
     "render_exec_style_events": ".render",
@@ -132,6 +135,7 @@ __all__ = [
     "TextInput",
     "ThreadNotFoundError",
     "ThreadPage",
+    "Tool",
     "Transport",
     "TurnAuthError",
     "TurnFailedError",
@@ -139,6 +143,7 @@ __all__ = [
     "create_async_client",
     "create_client",
     "render_exec_style_events",
+    "tool",
 ]
 
 
@@ -212,3 +217,4 @@ if TYPE_CHECKING:
         build_policy_engine_from_rubric,
     )
     from .render import ExecStyleRenderer, render_exec_style_events
+    from .tools import Tool, tool

@@ -56,6 +56,28 @@ def _clean(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _guardian_event(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``item/autoApprovalReview/completed`` params as the core's ``GuardianAssessmentEvent`` (snake_case
+    keys, snake_case enum values), which ``thread/approveGuardianDeniedAction`` takes."""
+
+    def convert(value: Any, key: str = "") -> Any:
+        if isinstance(value, Mapping):
+            return {_snake(k): convert(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        enums = ("type", "source", "status", "decisionSource", "riskLevel", "userAuthorization")
+        return _snake(value) if isinstance(value, str) and key in enums else value
+
+    renamed = {"reviewId": "id", "threadId": None, "review": None}
+    event = {renamed.get(k, _snake(k)): convert(v, k) for k, v in params.items() if renamed.get(k, k)}
+    event.update(convert(params.get("review") or {}))
+    return event
+
+
 def _removed(name: str, why: str) -> MethodNotFoundError:
     return MethodNotFoundError(f"{name} is not available: {why}", method=name)
 
@@ -192,6 +214,22 @@ class SeedMethods:
     ) -> Any:
         """Update a thread's stored metadata (git info)."""
         return await self._call("thread/metadata/update", {"threadId": thread_id, "gitInfo": git_info})
+
+    async def approve_guardian_denied_action(self, review: Any, *, thread_id: str | None = None) -> Any:
+        """Approve an action that Codex's automatic reviewer (``approvalsReviewer: "auto_review"``) denied.
+
+        ``review`` is the ``item/autoApprovalReview/completed`` notification (its :class:`ResponseEvent`,
+        its params as a dict or typed model) or an already serialized ``GuardianAssessmentEvent``. Codex
+        then tells the model that the user approved exactly that action, so it may try it again (the
+        retry is reviewed again; nothing runs by itself).
+        """
+        params = getattr(review, "params", review)
+        params = params.to_wire() if hasattr(params, "to_wire") else dict(params)
+        thread = thread_id or params.get("threadId")
+        if not thread:
+            raise CodexAgenticError("approve_guardian_denied_action needs the thread id of the review")
+        event = _guardian_event(params) if "reviewId" in params else params
+        return await self._call("thread/approveGuardianDeniedAction", {"threadId": thread, "event": event})
 
     # -- turns -----------------------------------------------------------------------------------------
     async def turn_interrupt(self, thread_id: str, turn_id: str) -> Any:

@@ -2,15 +2,23 @@
 
 Every server request leaves the reader at once for its own task. The decision path, first match wins:
 
+0. for ``item/tool/call``: a Python tool registered with the client or the thread (``tools=``);
 1. the client's ``on_*`` hook for that request kind;
-2. the policy engine (``policy_engine``, or the one built from ``policy_rubric``), for the kinds it handles;
+2. the policy engine (``policy_engine``, or the one built from ``policy_rubric``), if it has a method for
+   that kind;
 3. the built-in fail-closed default (decline / empty grant / empty answers / tool failure).
 
-A hook or engine result is checked before it is sent; an invalid result, an exception or a timeout is
-logged, recorded for the caller (``client.hook_errors`` and the ``on_hook_error`` callback) and answered
-with the fail-closed default, never passed through. While user code runs, the thread's turn stream does
-not count the time as idleness. ``serverRequest/resolved`` withdraws a request whose hook is still
-running: its late answer is dropped.
+Hooks and engines get the typed params (a generated protocol model, which also answers
+``params["wireName"]``) and, when they take a second argument, a :class:`RequestContext`. A result is
+checked against the protocol's JSON schema of the answer (from the pinned binary) before it is sent; an
+invalid result, an exception or a timeout (``approval_timeout_seconds``) is logged, recorded for the
+caller (``client.hook_errors`` and the ``on_hook_error`` callback) and answered with the fail-closed
+default instead, never passed through. While user code runs, the thread's turn stream does not count the
+time as idleness. ``serverRequest/resolved`` withdraws a request whose hook is still running: the hook
+is cancelled (a sync hook's thread finishes, its answer is dropped).
+
+The legacy (v1) approvals ``execCommandApproval`` / ``applyPatchApproval`` go through the command /
+file-change hooks and policies with v2-shaped params; their decisions are translated back.
 """
 
 from __future__ import annotations
@@ -20,16 +28,27 @@ import collections
 import functools
 import inspect
 import logging
+import shlex
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._routing import Router
 from ._rpc import RpcConnection
+from ._schema_check import check
 from .errors import CodexAgenticError
 
-__all__ = ["DEFAULT_RESULTS", "HookError", "RequestContext", "RequestKind", "ServerRequestDispatcher"]
+__all__ = [
+    "DEFAULT_RESULTS",
+    "HookError",
+    "RequestContext",
+    "RequestKind",
+    "ServerRequestDispatcher",
+    "ToolHandler",
+    "default_result",
+    "validate_result",
+]
 
 logger = logging.getLogger("codex_python_sdk")
 
@@ -56,6 +75,16 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _no_tool(params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params.get("tool")
+    text = (
+        f"No handler for tool {name!r} is configured in this client."
+        if name
+        else "No tool-call handler configured."
+    )
+    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+
+
 DEFAULT_COMMAND_APPROVAL_RESULT = {"decision": "decline"}
 DEFAULT_FILE_CHANGE_APPROVAL_RESULT = {"decision": "decline"}
 DEFAULT_PERMISSIONS_APPROVAL_RESULT = {"permissions": {}, "scope": "turn"}
@@ -71,25 +100,37 @@ KINDS: dict[str, RequestKind] = {
         "command", "on_command_approval", "on_command_approval", _const(DEFAULT_COMMAND_APPROVAL_RESULT)
     ),
     "item/fileChange/requestApproval": RequestKind(
-        "file_change", "on_file_change_approval", "on_file_change_approval", _const(DEFAULT_FILE_CHANGE_APPROVAL_RESULT)
+        "file_change",
+        "on_file_change_approval",
+        "on_file_change_approval",
+        _const(DEFAULT_FILE_CHANGE_APPROVAL_RESULT),
     ),
     "item/permissions/requestApproval": RequestKind(
-        "permissions", "on_permissions_approval", "on_permissions_approval", _const(DEFAULT_PERMISSIONS_APPROVAL_RESULT)
+        "permissions",
+        "on_permissions_approval",
+        "on_permissions_approval",
+        _const(DEFAULT_PERMISSIONS_APPROVAL_RESULT),
     ),
     "item/tool/requestUserInput": RequestKind(
-        "tool_user_input", "on_tool_request_user_input", "on_tool_request_user_input", _const(DEFAULT_TOOL_USER_INPUT_RESULT)
+        "tool_user_input",
+        "on_tool_request_user_input",
+        "on_tool_request_user_input",
+        _const(DEFAULT_TOOL_USER_INPUT_RESULT),
     ),
     "mcpServer/elicitation/request": RequestKind(
-        "mcp_elicitation", "on_mcp_elicitation_request", "on_mcp_elicitation_request", _const(DEFAULT_MCP_ELICITATION_RESULT)
+        "mcp_elicitation",
+        "on_mcp_elicitation_request",
+        "on_mcp_elicitation_request",
+        _const(DEFAULT_MCP_ELICITATION_RESULT),
     ),
-    "item/tool/call": RequestKind("tool_call", "on_tool_call", "on_tool_call", _const(DEFAULT_TOOL_CALL_RESULT)),
-    # Legacy (v1) approvals: no hook of their own; answered "denied", the fail-closed answer.
-    "applyPatchApproval": RequestKind("legacy_patch", None, None, _const({"decision": "denied"})),
-    "execCommandApproval": RequestKind("legacy_exec", None, None, _const({"decision": "denied"})),
+    "item/tool/call": RequestKind("tool_call", "on_tool_call", "on_tool_call", _no_tool),
     # The current time is a fact, not a decision.
-    "currentTime/read": RequestKind("current_time", None, None, lambda _p: {"currentTimeAt": int(time.time())}),
+    "currentTime/read": RequestKind(
+        "current_time", None, None, lambda _p: {"currentTimeAt": int(time.time())}
+    ),
 }
 DEFAULT_RESULTS = {method: spec.default({}) for method, spec in KINDS.items() if spec.hook}
+"""The fail-closed answer of each request kind that has a hook (method -> result)."""
 
 # Requests we cannot serve: answered with an error that says why (instead of hanging the server).
 _UNSUPPORTED = {
@@ -97,13 +138,99 @@ _UNSUPPORTED = {
     "attestation/generate": "this client does not provide attestation tokens",
 }
 
-_COMMAND_DECISIONS = frozenset({"accept", "acceptForSession", "decline", "cancel"})
-_FILE_DECISIONS = frozenset({"accept", "acceptForSession", "decline", "cancel"})
+_REJECTION = "declined by the client"
 
 
+def default_result(method: str, params: Mapping[str, Any] | None = None) -> Any:
+    """The fail-closed answer to server request ``method`` (None for a method without one)."""
+    legacy = _LEGACY.get(method)
+    if legacy is not None:
+        return _legacy_result(KINDS[legacy[0]].default(params or {}))
+    spec = KINDS.get(method)
+    return spec.default(params or {}) if spec is not None else None
+
+
+def validate_result(method: str, result: Any) -> str | None:
+    """Why ``result`` is not a valid answer to server request ``method`` (None when it is).
+
+    Checked against the JSON schema of the answer that the pinned codex binary publishes.
+    """
+    from ._server_request_schemas import DEFINITIONS, RESPONSES
+
+    if hasattr(result, "to_wire"):
+        result = result.to_wire()
+    schema = RESPONSES.get(method)
+    if schema is None:
+        return None if isinstance(result, Mapping) else f"expected a dict, got {type(result).__name__}"
+    if not isinstance(result, dict):
+        return f"expected a dict, got {type(result).__name__}"
+    return check(schema, result, DEFINITIONS)
+
+
+# -- legacy (v1) approvals ---------------------------------------------------------------------------
+def _legacy_exec_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    command = params.get("command")
+    text = shlex.join(str(c) for c in command) if isinstance(command, list) else str(command or "")
+    view: dict[str, Any] = {
+        "threadId": params.get("conversationId"),
+        "itemId": params.get("callId"),
+        "command": text,
+        "cwd": params.get("cwd"),
+        "reason": params.get("reason"),
+        "commandActions": [],
+        "proposedExecpolicyAmendment": None,
+    }
+    return view, None
+
+
+def _legacy_patch_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    view: dict[str, Any] = {
+        "threadId": params.get("conversationId"),
+        "itemId": params.get("callId"),
+        "reason": params.get("reason"),
+        "grantRoot": params.get("grantRoot"),
+    }
+    changes = params.get("fileChanges")
+    paths = list(changes) if isinstance(changes, Mapping) else []
+    item = {"type": "fileChange", "id": params.get("callId"), "changes": [{"path": p} for p in paths]}
+    return view, item
+
+
+_LEGACY: dict[
+    str, tuple[str, Callable[[Mapping[str, Any]], tuple[dict[str, Any], dict[str, Any] | None]]]
+] = {
+    "execCommandApproval": ("item/commandExecution/requestApproval", _legacy_exec_params),
+    "applyPatchApproval": ("item/fileChange/requestApproval", _legacy_patch_params),
+}
+
+
+def _legacy_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A v2 approval decision as the v1 ``ReviewDecision``."""
+    decision = result.get("decision")
+    simple = {"accept": "approved", "acceptForSession": "approved_for_session", "cancel": "abort"}
+    if isinstance(decision, str) and decision in simple:
+        return {"decision": simple[decision]}
+    if isinstance(decision, Mapping):
+        amendment = decision.get("acceptWithExecpolicyAmendment")
+        if isinstance(amendment, Mapping):
+            rule = amendment.get("execpolicy_amendment")
+            return {"decision": {"approved_execpolicy_amendment": {"proposed_execpolicy_amendment": rule}}}
+        network = decision.get("applyNetworkPolicyAmendment")
+        if isinstance(network, Mapping):
+            return {"decision": {"network_policy_amendment": dict(network)}}
+    return {"decision": {"denied": {"rejection": _REJECTION}}}
+
+
+# -- context -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RequestContext:
-    """Where a server request comes from; given to hooks that take a second argument."""
+    """Where a server request comes from; given to hooks and engines that take a second argument.
+
+    ``kind`` is ``command``, ``file_change``, ``permissions``, ``tool_user_input``, ``mcp_elicitation``
+    or ``tool_call``. ``item`` is the thread item the request is about, as announced by ``item/started``
+    just before (for a file change it lists the ``changes`` with their paths), when the client saw it.
+    ``params`` are the typed params (a generated protocol model; ``params["wireName"]`` works).
+    """
 
     method: str
     request_id: Any
@@ -111,8 +238,19 @@ class RequestContext:
     thread_id: str | None
     turn_id: str | None
     item_id: str | None
-    params: Mapping[str, Any]
+    params: Any
+    item: Mapping[str, Any] | None = None
     received_at: float = field(default_factory=time.time)
+
+    @property
+    def request_type(self) -> str:
+        """The seed's name for :attr:`kind`."""
+        return self.kind
+
+    @property
+    def timestamp(self) -> float:
+        """The seed's name for :attr:`received_at` (seconds since the epoch)."""
+        return self.received_at
 
 
 @dataclass(frozen=True)
@@ -124,45 +262,9 @@ class HookError:
     answered_with: Any
 
 
-def validate_result(method: str, result: Any) -> str | None:
-    """Why ``result`` is not a valid answer to ``method`` (None when it is)."""
-    if not isinstance(result, Mapping):
-        return f"expected a dict, got {type(result).__name__}"
-    if method == "item/commandExecution/requestApproval":
-        decision = result.get("decision")
-        if isinstance(decision, str):
-            return None if decision in _COMMAND_DECISIONS else f"unknown decision {decision!r}"
-        if isinstance(decision, Mapping) and len(decision) == 1:
-            key = next(iter(decision))
-            if key in ("acceptWithExecpolicyAmendment", "applyNetworkPolicyAmendment"):
-                return None
-        return f"invalid decision {decision!r}"
-    if method == "item/fileChange/requestApproval":
-        decision = result.get("decision")
-        return None if decision in _FILE_DECISIONS else f"invalid decision {decision!r}"
-    if method == "item/permissions/requestApproval":
-        if not isinstance(result.get("permissions"), Mapping):
-            return "'permissions' must be a dict"
-        return None if result.get("scope", "turn") in ("turn", "session") else "scope must be 'turn' or 'session'"
-    if method == "item/tool/requestUserInput":
-        answers = result.get("answers")
-        if not isinstance(answers, Mapping):
-            return "'answers' must be a dict of question id -> {'answers': [str, ...]}"
-        for qid, answer in answers.items():
-            values = answer.get("answers") if isinstance(answer, Mapping) else None
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                return f"answer for {qid!r} must be {{'answers': [str, ...]}}"
-        return None
-    if method == "mcpServer/elicitation/request":
-        return None if result.get("action") in ("accept", "decline", "cancel") else "invalid 'action'"
-    if method == "item/tool/call":
-        if not isinstance(result.get("success"), bool):
-            return "'success' must be a bool"
-        items = result.get("contentItems")
-        if not isinstance(items, list) or not all(isinstance(i, Mapping) and "type" in i for i in items):
-            return "'contentItems' must be a list of content items"
-        return None
-    return None
+ToolHandler = Callable[[Mapping[str, Any], RequestContext], Callable[[], Awaitable[Any]] | None]
+"""Given a tool call's params and context: a no-argument coroutine function running it, or None when the
+tool is not one of the client's Python tools."""
 
 
 def _wants_context(fn: Callable[..., Any]) -> bool:
@@ -180,8 +282,16 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
     return len(positional) >= 2 or has_varargs
 
 
+def _typed(method: str, params: dict[str, Any]) -> Any:
+    from .protocol._registry import decode_server_request
+
+    return decode_server_request(method, params)
+
+
 class ServerRequestDispatcher:
     """Runs the decision path for each server request and answers it exactly once."""
+
+    _ITEM_CACHE = 256  # items remembered for the requests that follow their item/started
 
     def __init__(
         self,
@@ -189,33 +299,60 @@ class ServerRequestDispatcher:
         router: Router,
         *,
         hooks: Mapping[str, Callable[..., Any] | None],
-        policy_engine: Any,
-        approval_timeout: float | None,
+        policy_engine: Any = None,
+        approval_timeout: float | None = None,
         on_hook_error: Callable[[HookError], None] | None = None,
+        get_policy_engine: Callable[[], Any] | None = None,
+        tool_handler: ToolHandler | None = None,
     ) -> None:
         self._conn = conn
         self._router = router
         self.hooks = hooks
         self.policy_engine = policy_engine
+        self._get_policy_engine = get_policy_engine
         self.approval_timeout = approval_timeout
         self.on_hook_error = on_hook_error
+        self.tool_handler = tool_handler
         self.errors: collections.deque[HookError] = collections.deque(maxlen=100)
         self._tasks: dict[Any, asyncio.Task[None]] = {}
+        self._items: collections.OrderedDict[tuple[Any, Any], dict[str, Any]] = collections.OrderedDict()
 
     # -- entry points (called on the reader) -----------------------------------------------------------
     def handle(self, msg: dict[str, Any]) -> None:
         """Start handling one server request in its own task."""
         request_id = msg["id"]
-        task = asyncio.get_running_loop().create_task(self._run(msg), name=f"codex-server-request-{request_id}")
+        params = msg.get("params")
+        thread_id = (
+            params.get("threadId") or params.get("conversationId") if isinstance(params, dict) else None
+        )
+        # Counted from now (not from when the task first runs), so the idle timer never sees a gap.
+        self._router.hook_started(thread_id)
+        task = asyncio.get_running_loop().create_task(
+            self._run(msg, thread_id), name=f"codex-server-request-{request_id}"
+        )
         self._tasks[request_id] = task
-        task.add_done_callback(lambda _t, rid=request_id: self._tasks.pop(rid, None))
+        task.add_done_callback(functools.partial(self._forget, request_id))
+
+    def _forget(self, request_id: Any, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(request_id, None)
+
+    def observe_item(self, msg: dict[str, Any]) -> None:
+        """Remember a command / file-change item from ``item/started`` for the approval that follows it."""
+        params = msg.get("params")
+        item = params.get("item") if isinstance(params, dict) else None
+        if isinstance(item, dict) and item.get("type") in ("commandExecution", "fileChange"):
+            self._items[(params.get("threadId"), item.get("id"))] = item  # type: ignore[union-attr]
+            while len(self._items) > self._ITEM_CACHE:
+                self._items.popitem(last=False)
 
     def withdraw(self, request_id: Any) -> None:
         """The server resolved the request itself (``serverRequest/resolved``): stop waiting for a hook."""
         if self._conn.withdraw_server_request(request_id):
             task = self._tasks.get(request_id)
             if task is not None and not task.done():
-                logger.info("server request %r was withdrawn by the server; its hook's answer is dropped", request_id)
+                logger.info(
+                    "server request %r was withdrawn by the server; its hook's answer is dropped", request_id
+                )
                 task.cancel()
 
     def cancel_all(self) -> None:
@@ -224,82 +361,119 @@ class ServerRequestDispatcher:
             task.cancel()
 
     # -- the decision path -----------------------------------------------------------------------------
-    async def _run(self, msg: dict[str, Any]) -> None:
+    async def _run(self, msg: dict[str, Any], thread_id: str | None) -> None:
+        try:
+            await self._decide_and_answer(msg)
+        finally:
+            self._router.hook_finished(thread_id)
+
+    async def _decide_and_answer(self, msg: dict[str, Any]) -> None:
         method: str = msg["method"]
         request_id = msg["id"]
         params = msg.get("params")
         if not isinstance(params, dict):
             params = {}
         if method in _UNSUPPORTED:
-            self._conn.respond_error(request_id, -32601, f"{method} is not supported: {_UNSUPPORTED[method]}")
+            self._respond_error(request_id, -32601, f"{method} is not supported: {_UNSUPPORTED[method]}")
             return
-        spec = KINDS.get(method)
+        legacy = _LEGACY.get(method)
+        item: dict[str, Any] | None = None
+        if legacy is not None:
+            v2_method, translate = legacy
+            params, item = translate(params)
+        else:
+            v2_method = method
+        spec = KINDS.get(v2_method)
         if spec is None:
             logger.warning("unknown server request %s; answering method-not-found", method)
-            self._conn.respond_error(request_id, -32601, f"unsupported server request method: {method}")
+            self._respond_error(request_id, -32601, f"unsupported server request method: {method}")
             return
+        thread_id = params.get("threadId")
+        item_id = params.get("itemId") or params.get("callId")
+        if item is None:
+            item = self._items.pop((thread_id, item_id), None)
         ctx = RequestContext(
             method=method,
             request_id=request_id,
             kind=spec.kind,
-            thread_id=params.get("threadId"),
+            thread_id=thread_id,
             turn_id=params.get("turnId"),
-            item_id=params.get("itemId") or params.get("callId"),
-            params=params,
+            item_id=item_id,
+            params=_typed(v2_method, params),
+            item=item,
         )
-        decider = self._decider(spec)
-        if decider is None:
-            self._answer(ctx, spec.default(params))
-            return
-        self._router.hook_started(ctx.thread_id)
+        result = await self._decide(spec, v2_method, params, ctx)
+        if legacy is not None:
+            result = _legacy_result(result)
+        self._answer(ctx, result)
+
+    async def _decide(
+        self, spec: RequestKind, method: str, params: dict[str, Any], ctx: RequestContext
+    ) -> Any:
+        """The first decider's answer, checked; the default when there is no decider or it fails."""
+        run: Callable[[], Awaitable[Any]] | None = None
+        if spec.kind == "tool_call" and self.tool_handler is not None:
+            run = self.tool_handler(params, ctx)  # a Python tool: its own timeout, no approval timeout
+        if run is None:
+            decider = self._decider(spec)
+            if decider is None:
+                return spec.default(params)
+            run = functools.partial(self._call, decider, ctx)
         try:
-            result = await self._call(decider, params, ctx)
+            result = await run()
         except asyncio.CancelledError:
             raise
         except asyncio.TimeoutError:
-            self._reject(ctx, TimeoutError(f"no decision within {self.approval_timeout:g} s"), spec.default(params))
-            return
+            return self._reject(
+                ctx, TimeoutError(f"no decision within {self.approval_timeout:g} s"), spec.default(params)
+            )
         except Exception as exc:
-            self._reject(ctx, exc, spec.default(params))
-            return
-        finally:
-            self._router.hook_finished(ctx.thread_id)
+            return self._reject(ctx, exc, spec.default(params))
         if hasattr(result, "to_wire"):
             result = result.to_wire()
         problem = validate_result(method, result)
         if problem is not None:
-            self._reject(ctx, CodexAgenticError(f"invalid result for {method}: {problem}: {result!r}"), spec.default(params))
-            return
-        self._answer(ctx, result)
+            error = CodexAgenticError(f"invalid result for {method}: {problem}: {result!r}")
+            return self._reject(ctx, error, spec.default(params))
+        return result
 
     def _decider(self, spec: RequestKind) -> Callable[..., Any] | None:
         hook = self.hooks.get(spec.hook) if spec.hook else None
         if hook is not None:
             return hook
-        engine = self.policy_engine
+        engine = self._get_policy_engine() if self._get_policy_engine is not None else self.policy_engine
         if engine is not None and spec.engine_method:
             method = getattr(engine, spec.engine_method, None)
             if callable(method):
                 return method  # type: ignore[no-any-return]
         return None
 
-    async def _call(self, fn: Callable[..., Any], params: dict[str, Any], ctx: RequestContext) -> Any:
-        args = (params, ctx) if _wants_context(fn) else (params,)
-        if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+    async def _call(self, fn: Callable[..., Any], ctx: RequestContext) -> Any:
+        args = (ctx.params, ctx) if _wants_context(fn) else (ctx.params,)
+        call_method = getattr(type(fn), "__call__", None)  # an object whose __call__ is async
+        if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call_method):
             awaitable = fn(*args)
         else:
             # Plain functions run in a worker thread: a blocking hook (a terminal prompt) must not stall
             # the loop, which also carries every other turn's events.
             loop = asyncio.get_running_loop()
             awaitable = loop.run_in_executor(None, functools.partial(fn, *args))
-        result = await asyncio.wait_for(_resolve(awaitable), self.approval_timeout)
-        return result
+        return await asyncio.wait_for(_resolve(awaitable), self.approval_timeout)
 
     def _answer(self, ctx: RequestContext, result: Any) -> None:
-        if not self._conn.respond(ctx.request_id, result):
-            logger.debug("server request %r already answered or withdrawn", ctx.request_id)
+        try:
+            if not self._conn.respond(ctx.request_id, result):
+                logger.debug("server request %r already answered or withdrawn", ctx.request_id)
+        except CodexAgenticError as exc:  # the connection died meanwhile: nobody is left to answer
+            logger.debug("could not answer server request %r: %s", ctx.request_id, exc)
 
-    def _reject(self, ctx: RequestContext, error: BaseException, fallback: Any) -> None:
+    def _respond_error(self, request_id: Any, code: int, message: str) -> None:
+        try:
+            self._conn.respond_error(request_id, code, message)
+        except CodexAgenticError as exc:
+            logger.debug("could not answer server request %r: %s", request_id, exc)
+
+    def _reject(self, ctx: RequestContext, error: BaseException, fallback: Any) -> Any:
         logger.error(
             "%s handler failed for request %r (thread %s): %s; answered fail-closed with %r",
             ctx.method,
@@ -315,7 +489,7 @@ class ServerRequestDispatcher:
                 self.on_hook_error(record)
             except Exception:
                 logger.exception("on_hook_error callback failed")
-        self._answer(ctx, fallback)
+        return fallback
 
 
 async def _resolve(value: Any) -> Any:

@@ -194,6 +194,13 @@ class SyncMethods:
         """
         return self._portal.call(self._async.thread_metadata_update(thread_id, git_info=git_info))
 
+    def approve_guardian_denied_action(self, review: Any, *, thread_id: str | None = None) -> Any:
+        """Approve an action that Codex's automatic reviewer (``approvalsReviewer: "auto_review"``) denied.
+
+        Blocking twin of ``AsyncCodexAgenticClient.approve_guardian_denied_action``.
+        """
+        return self._portal.call(self._async.approve_guardian_denied_action(review, thread_id=thread_id))
+
     def turn_interrupt(self, thread_id: str, turn_id: str) -> Any:
         """Interrupt a running turn; its stream ends with status ``interrupted``.
 
