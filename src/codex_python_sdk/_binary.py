@@ -9,8 +9,6 @@ replaced by a later candidate; when nothing works, one error names all four.
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass, field
 
 from .errors import AppServerConnectionError
 
@@ -19,33 +17,61 @@ __all__ = ["ENV_VAR", "ResolvedBinary", "resolve_codex_binary"]
 ENV_VAR = "CODEX_PYTHON_SDK_CODEX"
 
 
-@dataclass(frozen=True)
 class ResolvedBinary:
-    """The executable to run, where it came from, and directories to put first on the child's PATH."""
+    """The executable to run, where it came from, and directories to put first on the child's PATH.
 
-    path: str
-    source: str
-    path_prepend: tuple[str, ...] = field(default=())
+    (A plain class, not a dataclass: this module runs before codex starts, where every import counts.)
+    """
+
+    __slots__ = ("path", "path_prepend", "source")
+
+    def __init__(self, path: str, source: str, path_prepend: tuple[str, ...] = ()) -> None:
+        self.path = path
+        self.source = source
+        self.path_prepend = path_prepend
+
+    def __repr__(self) -> str:
+        return (
+            f"ResolvedBinary(path={self.path!r}, source={self.source!r}, path_prepend={self.path_prepend!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ResolvedBinary):
+            return NotImplemented
+        return (self.path, self.source, self.path_prepend) == (other.path, other.source, other.path_prepend)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def _usable(candidate: str) -> str | None:
-    found = shutil.which(candidate)
-    return found if found and os.access(found, os.X_OK) else None
+    """Like ``shutil.which`` (a path is checked as is, a bare name is looked up on PATH)."""
+    if os.path.dirname(candidate):
+        return os.path.abspath(candidate) if _is_executable(candidate) else None
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(directory or os.curdir, candidate)
+        if _is_executable(path):
+            return path
+    return None
 
 
 def _bundled() -> tuple[ResolvedBinary | None, str]:
-    try:
-        import codex_cli_bin
-    except ImportError:
+    # Locate the package without importing it (its module pulls in pathlib): bin/codex and codex-path/
+    # sit next to its __init__.py, as its own bundled_codex_path() / bundled_path_dir() say.
+    from importlib.util import find_spec
+
+    spec = find_spec("codex_cli_bin")
+    if spec is None or not spec.origin:
         return None, "openai-codex-cli-bin is not installed"
-    try:
-        path = str(codex_cli_bin.bundled_codex_path())
-    except (FileNotFoundError, OSError) as exc:
-        return None, f"broken install: {exc}"
-    if not os.access(path, os.X_OK):
-        return None, f"{path} is not executable"
-    extra = codex_cli_bin.bundled_path_dir()
-    return ResolvedBinary(path, "bundled", (str(extra),) if extra else ()), path
+    package = os.path.dirname(spec.origin)
+    path = os.path.join(package, "bin", "codex.exe" if os.name == "nt" else "codex")
+    if not _is_executable(path):
+        return None, f"broken install: no executable {path}"
+    extra = os.path.join(package, "codex-path")
+    return ResolvedBinary(path, "bundled", (extra,) if os.path.isdir(extra) else ()), path
 
 
 def resolve_codex_binary(codex_command: str | None = None) -> ResolvedBinary:

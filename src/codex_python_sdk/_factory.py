@@ -8,9 +8,10 @@ if the client is dropped unused. A custom ``transport=`` is used as given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing is not imported at run time: this module is on the cold-start path
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._client import AsyncCodexAgenticClient
     from ._sync import CodexAgenticClient
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from ._binary import ResolvedBinary, resolve_codex_binary
 from ._options import ClientOptions
@@ -16,14 +15,16 @@ from ._options import ClientOptions
 __all__ = ["LaunchPlan", "plan_launch", "popen_app_server"]
 
 
-@dataclass(frozen=True)
 class LaunchPlan:
     """What to run, with which environment, where."""
 
-    argv: list[str]
-    env: dict[str, str]
-    cwd: str
-    binary: ResolvedBinary
+    __slots__ = ("argv", "binary", "cwd", "env")
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: str, binary: ResolvedBinary) -> None:
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.binary = binary
 
 
 def plan_launch(options: ClientOptions) -> LaunchPlan:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from ._toml import encode_overrides
 from .errors import CodexAgenticError
+
+TYPE_CHECKING = False  # typing is not imported at run time: this module is on the cold-start path
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "DEFAULT_APP_SERVER_ARGS",
@@ -61,59 +63,87 @@ def _features(values: Sequence[str] | None, name: str) -> list[str]:
     return out
 
 
-@dataclass
+_INPUTS = (
+    "codex_command",
+    "app_server_args",
+    "env",
+    "process_cwd",
+    "default_thread_params",
+    "default_turn_params",
+    "automatic_approval_review",
+    "enabled_features",
+    "disabled_features",
+    "enable_web_search",
+    "server_config_overrides",
+    "stream_idle_timeout_seconds",
+    "request_timeout_seconds",
+    "approval_timeout_seconds",
+    "client_name",
+    "experimental_api",
+    "opt_out_notification_methods",
+    *HOOK_NAMES,
+)
+
+
 class ClientOptions:
-    """Normalized constructor options (see :class:`AsyncCodexAgenticClient` for each one's meaning)."""
+    """Normalized constructor options (see :class:`AsyncCodexAgenticClient` for each one's meaning).
 
-    codex_command: str | None = None
-    app_server_args: list[str] = field(default_factory=lambda: list(DEFAULT_APP_SERVER_ARGS))
-    env: dict[str, str] | None = None
-    process_cwd: str = field(default_factory=os.getcwd)
-    default_thread_params: dict[str, Any] = field(default_factory=dict)
-    default_turn_params: dict[str, Any] = field(default_factory=dict)
-    automatic_approval_review: bool | None = None
-    enabled_features: list[str] = field(default_factory=list)
-    disabled_features: list[str] = field(default_factory=list)
-    enable_web_search: bool = False
-    server_config_overrides: dict[str, Any] = field(default_factory=dict)
-    stream_idle_timeout_seconds: float | None = DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
-    request_timeout_seconds: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS
-    approval_timeout_seconds: float | None = None
-    client_name: str = "codex-python-sdk"
-    experimental_api: bool = True
-    opt_out_notification_methods: list[str] = field(default_factory=list)
-    hooks: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
+    A plain class rather than a dataclass: it is built before codex starts, where every import counts.
+    """
 
-    @classmethod
-    def from_kwargs(cls, kw: Mapping[str, Any]) -> ClientOptions:
-        """Normalize and validate client constructor keywords (unknown keys are ignored here)."""
+    codex_command: str | None
+    app_server_args: list[str]
+    env: dict[str, str] | None
+    process_cwd: str
+    default_thread_params: dict[str, Any]
+    default_turn_params: dict[str, Any]
+    automatic_approval_review: bool | None
+    enabled_features: list[str]
+    disabled_features: list[str]
+    enable_web_search: bool
+    server_config_overrides: dict[str, Any]
+    stream_idle_timeout_seconds: float | None
+    request_timeout_seconds: float | None
+    approval_timeout_seconds: float | None
+    client_name: str
+    experimental_api: bool
+    opt_out_notification_methods: list[str]
+    hooks: dict[str, Callable[..., Any] | None]
+
+    def __init__(self, **kw: Any) -> None:
+        unknown = set(kw) - set(_INPUTS)
+        if unknown:
+            raise TypeError(f"unknown client options: {sorted(unknown)}")
         app_server_args = kw.get("app_server_args")
         env = kw.get("env")
         cwd = kw.get("process_cwd")
-        options = cls(
-            codex_command=kw.get("codex_command"),
-            app_server_args=list(app_server_args)
-            if app_server_args is not None
-            else list(DEFAULT_APP_SERVER_ARGS),
-            env=dict(env) if env is not None else None,
-            process_cwd=os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd(),
-            default_thread_params=dict(kw.get("default_thread_params") or {}),
-            default_turn_params=dict(kw.get("default_turn_params") or {}),
-            automatic_approval_review=kw.get("automatic_approval_review"),
-            enabled_features=list(kw.get("enabled_features") or []),
-            disabled_features=list(kw.get("disabled_features") or []),
-            enable_web_search=bool(kw.get("enable_web_search", False)),
-            server_config_overrides=dict(kw.get("server_config_overrides") or {}),
-            stream_idle_timeout_seconds=kw.get(
-                "stream_idle_timeout_seconds", DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
-            ),
-            request_timeout_seconds=kw.get("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS),
-            approval_timeout_seconds=kw.get("approval_timeout_seconds"),
-            client_name=kw.get("client_name", "codex-python-sdk"),
-            experimental_api=kw.get("experimental_api", True),
-            opt_out_notification_methods=list(kw.get("opt_out_notification_methods") or []),
-            hooks={name: kw.get(name) for name in HOOK_NAMES},
+        self.codex_command = kw.get("codex_command")
+        self.app_server_args = (
+            list(app_server_args) if app_server_args is not None else list(DEFAULT_APP_SERVER_ARGS)
         )
+        self.env = dict(env) if env is not None else None
+        self.process_cwd = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
+        self.default_thread_params = dict(kw.get("default_thread_params") or {})
+        self.default_turn_params = dict(kw.get("default_turn_params") or {})
+        self.automatic_approval_review = kw.get("automatic_approval_review")
+        self.enabled_features = list(kw.get("enabled_features") or [])
+        self.disabled_features = list(kw.get("disabled_features") or [])
+        self.enable_web_search = bool(kw.get("enable_web_search", False))
+        self.server_config_overrides = dict(kw.get("server_config_overrides") or {})
+        self.stream_idle_timeout_seconds = kw.get(
+            "stream_idle_timeout_seconds", DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
+        )
+        self.request_timeout_seconds = kw.get("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS)
+        self.approval_timeout_seconds = kw.get("approval_timeout_seconds")
+        self.client_name = kw.get("client_name", "codex-python-sdk")
+        self.experimental_api = kw.get("experimental_api", True)
+        self.opt_out_notification_methods = list(kw.get("opt_out_notification_methods") or [])
+        self.hooks = {name: kw.get(name) for name in HOOK_NAMES}
+
+    @classmethod
+    def from_kwargs(cls, kw: Mapping[str, Any]) -> ClientOptions:
+        """Normalize and validate client constructor keywords (other keys, e.g. ``self``, are ignored)."""
+        options = cls(**{k: v for k, v in kw.items() if k in _INPUTS})
         options.validate()
         if options.automatic_approval_review and "guardian_approval" in options.disabled_features:
             raise CodexAgenticError(

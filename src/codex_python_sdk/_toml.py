@@ -12,15 +12,15 @@ explicitly, and anything without a TOML form is refused with a clear error.
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
-import re
 from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing, re and datetime are not imported: this module is on the cold-start path
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["RawToml", "encode_overrides", "toml_key", "toml_value"]
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
@@ -47,7 +47,7 @@ def _string(value: str) -> str:
 
 def toml_key(key: str) -> str:
     """One key segment: bare when possible, quoted otherwise."""
-    return key if _BARE_KEY.match(key) else _string(key)
+    return key if key and _BARE_KEY_CHARS.issuperset(key) else _string(key)
 
 
 def toml_value(value: Any, *, path: str = "value") -> str:
@@ -59,15 +59,15 @@ def toml_value(value: Any, *, path: str = "value") -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
+        if value != value:  # NaN
             return "nan"
-        if math.isinf(value):
+        if value in (float("inf"), float("-inf")):
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
         return _string(value)
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
+    if type(value).__module__ == "datetime" and hasattr(value, "isoformat"):  # date, time, datetime
+        return str(value.isoformat())
     if isinstance(value, Mapping):
         parts = []
         for k, v in value.items():

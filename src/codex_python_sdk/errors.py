@@ -12,7 +12,10 @@ message *prefixes* second. It never matches loose substrings: the seed reported 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: this module is on the cold-start path
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AppServerConnectionError",
