@@ -265,10 +265,9 @@ class ResponseEvent:
         """The params as the generated typed model for this method (raw dict for unknown methods)."""
         from .protocol import _registry  # lazy: the generated models load on first use
 
-        name = _registry.NOTIFICATIONS.get(self.type)
-        if name is None:
-            return self.params
-        return _registry.load_model(name).from_wire(self.params)
+        if "id" in self.raw:  # a server request shown in the stream (an approval, a tool call)
+            return _registry.decode_server_request(self.type, self.params)
+        return _registry.decode_notification(self.type, self.params)
 
     @property
     def timestamp(self) -> str:
