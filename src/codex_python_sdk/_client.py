@@ -339,6 +339,12 @@ class AsyncCodexAgenticClient(SeedMethods):
         if self._conn is None or self._dead is not None or self._closed:
             await self.connect()
         assert self._conn is not None
+        if self._conn._loop is not asyncio.get_running_loop():
+            # Its pipes and futures belong to the loop it connected on; another loop would hang.
+            raise CodexAgenticError(
+                "this client is bound to the event loop it connected on; create one client per loop "
+                "(or use the sync client, which runs its own loop)"
+            )
         return self._conn
 
     async def request(self, method: str, params: Any = None, *, timeout: Any = _UNSET) -> Any:

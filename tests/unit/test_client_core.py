@@ -375,3 +375,16 @@ def test_request_timeout_raises_and_keeps_connection_usable(server: Any, make_cl
             assert await client.request("other/method", {}) == {}
 
     run(main())
+
+
+def test_using_a_client_from_a_second_event_loop_is_a_clear_error(server: Any, make_client: Any) -> None:
+    from codex_python_sdk import CodexAgenticError
+
+    client = make_client()
+    asyncio.run(client.connect())
+
+    async def elsewhere() -> None:
+        with pytest.raises(CodexAgenticError, match="bound to the event loop"):
+            await client.model_list()
+
+    asyncio.run(asyncio.wait_for(elsewhere(), 5))
