@@ -188,6 +188,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
     section: str | None = None
     current: str | None = None
+    numpy = False
     for index, line in enumerate(lines):
         stripped = line.strip()
         rest = re.match(r"^:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$", stripped)
@@ -203,6 +204,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
         if header or (underline and stripped):
             name = (header.group(1) if header else stripped).lower()
             section = "params" if name in ("args", "arguments", "parameters", "params") else "other"
+            numpy = bool(underline)  # NumPy style: "name : type", the description on the next lines
             current = None
             continue
         if set(stripped) == {"-"}:
@@ -214,7 +216,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
             indented = line[: len(line) - len(line.lstrip())]
             if entry and (len(indented) <= 4 or current is None):
                 current = entry.group(1).lstrip("*")
-                params[current] = entry.group(2).strip()
+                params[current] = "" if numpy else entry.group(2).strip()
             elif current and stripped:
                 params[current] = (params[current] + " " + stripped).strip()
         elif section == "rest" and current and stripped:
