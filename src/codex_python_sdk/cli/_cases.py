@@ -50,6 +50,7 @@ FULL = (
     "skills_remote_export",
 )
 _NAME = "demo-thread"
+_FINISHED = "finished"
 
 
 def _wait(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
@@ -315,18 +316,23 @@ class DemoCases:
         reported = result["turn"]["id"]
 
         def running() -> str | None:
-            ids = [t["id"] for t in self._turns(thread_id) if t["status"] == "inProgress"]
+            turns = self._turns(thread_id)
+            ids = [t["id"] for t in turns if t["status"] == "inProgress"]
+            if not ids and any(i["type"] == "exitedReviewMode" for t in turns for i in t["items"] or []):
+                return _FINISHED  # a fast model finished the review before we looked
             # codex 0.163 may answer with the id of the review's request, not of the running turn
             return reported if reported in ids else (ids[-1] if ids else None)
 
         turn_id = _wait(running, 20, "the review turn starting")
+        if turn_id is _FINISHED:
+            return f"review finished on {thread_id} before it could be interrupted"
         self.review = (thread_id, str(turn_id))
         return f"review turn {turn_id} running on {thread_id}"
 
     def turn_interrupt(self) -> str:
         """Interrupt the running review turn and wait until it ends."""
         if self.review is None:
-            raise Skip("no running review turn")
+            raise Skip("no running review turn to interrupt")
         thread_id, turn_id = self.review
         self.client.turn_interrupt(thread_id, turn_id)
 

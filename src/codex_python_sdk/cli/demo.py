@@ -99,6 +99,11 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
             if fake is not None:
                 runner.before_case = fake.script
                 runner.info(f"--fake-model: scripted fake model, temporary CODEX_HOME {fake.codex_home}")
+            else:
+                runner.info(
+                    "real codex: the demo starts its own threads and changes only those (name, fork, "
+                    "archive, rollback, compaction); it never writes your config"
+                )
             runner.info(
                 "permissive hooks: commands and file changes are accepted, tool questions get empty answers "
                 "(the SDK's default is to decline)"
