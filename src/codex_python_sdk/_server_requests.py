@@ -273,11 +273,9 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return False
-    positional = [
-        p
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
+    # A second positional parameter, even an optional one (``context=None``), receives the context.
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in sig.parameters.values() if p.kind in kinds]
     has_varargs = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
     return len(positional) >= 2 or has_varargs
 
@@ -450,7 +448,7 @@ class ServerRequestDispatcher:
 
     async def _call(self, fn: Callable[..., Any], ctx: RequestContext) -> Any:
         args = (ctx.params, ctx) if _wants_context(fn) else (ctx.params,)
-        call_method = getattr(type(fn), "__call__", None)  # an object whose __call__ is async
+        call_method = inspect.getattr_static(type(fn), "__call__", None)  # an object with async __call__
         if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call_method):
             awaitable = fn(*args)
         else:

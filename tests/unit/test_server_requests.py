@@ -390,6 +390,23 @@ def test_policy_engine_is_read_at_dispatch_time_and_hooks_win(
     assert [a["result"]["decision"] for a in answers] == ["decline", "accept", "cancel"]
 
 
+def test_an_optional_second_parameter_receives_the_context(server: Any, make_client: Any, run: Any) -> None:
+    seen: list[Any] = []
+
+    class Engine:
+        def on_command_approval(self, params: Any, context: Any = None) -> dict[str, Any]:
+            seen.append(context)
+            return {"decision": "decline"}
+
+    async def main() -> None:
+        async with make_client(policy_engine=Engine()):
+            _ask(server, 0, APPROVAL)
+            await _answer(server, 0)
+
+    run(main())
+    assert isinstance(seen[0], RequestContext) and seen[0].item_id == "c1"
+
+
 def test_approvals_see_the_item_announced_before_them(server: Any, make_client: Any, run: Any) -> None:
     seen: list[Any] = []
 

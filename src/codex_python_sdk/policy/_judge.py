@@ -284,6 +284,27 @@ class LlmRubricPolicyEngine:
                 self._client = client
         return self._client
 
+    def close(self, timeout: float = 10.0) -> None:
+        """:meth:`aclose` from synchronous code (e.g. next to a sync client), from any thread.
+
+        The judge's client lives on the event loop that first used the engine; when that loop runs in
+        another thread (a sync client's loop), closing is scheduled there and waited for.
+        """
+        loop = self._client_loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is not None and loop.is_running() and loop is not running:
+            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout)
+        elif self._client is None or loop is None or loop.is_closed():
+            self._closed = True
+            self._client = None
+            if self.audit is not None:
+                self.audit.close()
+        else:
+            raise RuntimeError("LlmRubricPolicyEngine.close() inside its own event loop: await aclose()")
+
     async def aclose(self) -> None:
         """Stop the judge's app-server and close the audit file."""
         self._closed = True

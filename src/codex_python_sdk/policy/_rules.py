@@ -358,8 +358,14 @@ def _named(kind: str, name: str, rule: str) -> Decision:
         return _first_options if name == "first_option" else (lambda _p: {"answers": {}})
     if kind == "mcp_elicitation":
         return lambda _p: {"action": name}
+    if rule.startswith("default"):  # nothing decided: say so, as the client does without a policy
+        return lambda p: _tool_failure(f"No handler for tool {p.get('tool')!r} is configured in this client.")
     text = f"This tool call was declined by the client's policy ({rule})."
-    return lambda _p: {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+    return lambda _p: _tool_failure(text)
+
+
+def _tool_failure(text: str) -> dict[str, Any]:
+    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
 
 
 def _answers_from_list(value: Mapping[str, Any]) -> dict[str, Any]:
