@@ -77,6 +77,9 @@ class AsyncCodexAgenticClient(SeedMethods):
     - ``server_config_overrides``: ``-c key=value`` flags, values encoded as TOML (``RawToml`` passes text).
     - ``stream_idle_timeout_seconds``: a turn stream with no event for this long is interrupted and raises
       :class:`StreamIdleTimeoutError`; time spent in your hooks does not count. ``None`` disables it.
+    - ``turn_timeout_seconds`` (new): a whole-turn deadline (default none): past it the turn is interrupted
+      and :class:`TurnTimeoutError` raised, even while events keep coming (codex retrying a lost network
+      sends one every few seconds, forever).
     - ``on_command_approval``, ``on_file_change_approval``, ``on_permissions_approval``,
       ``on_tool_request_user_input``, ``on_mcp_elicitation_request``, ``on_tool_call``: hooks for the
       server's requests, ``(params)`` or ``(params, context)``, sync or async. Without a hook or policy
@@ -106,6 +109,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         enable_web_search: bool = False,
         server_config_overrides: Mapping[str, Any] | None = None,
         stream_idle_timeout_seconds: float | None = 60.0,
+        turn_timeout_seconds: float | None = None,
         on_command_approval: Callable[..., Any] | None = None,
         on_file_change_approval: Callable[..., Any] | None = None,
         on_permissions_approval: Callable[..., Any] | None = None,
@@ -478,6 +482,7 @@ class AsyncCodexAgenticClient(SeedMethods):
             state,
             params,
             idle_timeout=self._options.stream_idle_timeout_seconds,
+            turn_timeout=self._options.turn_timeout_seconds,
             spawn=self._spawn,
         )
         return state, stream

@@ -76,6 +76,7 @@ _INPUTS = (
     "enable_web_search",
     "server_config_overrides",
     "stream_idle_timeout_seconds",
+    "turn_timeout_seconds",
     "request_timeout_seconds",
     "approval_timeout_seconds",
     "client_name",
@@ -103,6 +104,7 @@ class ClientOptions:
     enable_web_search: bool
     server_config_overrides: dict[str, Any]
     stream_idle_timeout_seconds: float | None
+    turn_timeout_seconds: float | None
     request_timeout_seconds: float | None
     approval_timeout_seconds: float | None
     client_name: str
@@ -133,6 +135,7 @@ class ClientOptions:
         self.stream_idle_timeout_seconds = kw.get(
             "stream_idle_timeout_seconds", DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
         )
+        self.turn_timeout_seconds = kw.get("turn_timeout_seconds")
         self.request_timeout_seconds = kw.get("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS)
         self.approval_timeout_seconds = kw.get("approval_timeout_seconds")
         self.client_name = kw.get("client_name", "codex-python-sdk")
@@ -160,7 +163,12 @@ class ClientOptions:
         both = set(self.enabled_features) & set(self.disabled_features)
         if both:
             raise CodexAgenticError(f"features both enabled and disabled: {sorted(both)}")
-        for name in ("stream_idle_timeout_seconds", "request_timeout_seconds", "approval_timeout_seconds"):
+        for name in (
+            "stream_idle_timeout_seconds",
+            "turn_timeout_seconds",
+            "request_timeout_seconds",
+            "approval_timeout_seconds",
+        ):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (int, float)) or value <= 0):
                 raise CodexAgenticError(f"{name} must be a positive number or None, got {value!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -260,7 +261,9 @@ class SeedMethods:
         )
 
     async def skills_config_write(self, path: str, enabled: bool) -> Any:
-        """Enable or disable a skill in the user's config."""
+        """Enable or disable a skill in the user's config (a relative ``path`` is taken from the
+        app-server's working directory; the server only accepts absolute paths)."""
+        path = os.path.join(self._options.process_cwd, os.fspath(path))
         return await self._call("skills/config/write", {"path": path, "enabled": enabled})
 
     async def skills_remote_list(self, **_ignored: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ._routing import EventQueue, Router
 from ._rpc import RpcConnection
-from .errors import StreamIdleTimeoutError, turn_failed_error
+from .errors import StreamIdleTimeoutError, TurnTimeoutError, turn_failed_error
 from .events import AgentResponse, ResponseEvent
 
 __all__ = ["TurnAccumulator", "TurnState", "next_message", "turn_messages"]
@@ -36,30 +36,46 @@ class TurnState:
 
 
 async def next_message(
-    queue: EventQueue[dict[str, Any]], router: Router, thread_id: str, idle_timeout: float | None
+    queue: EventQueue[dict[str, Any]],
+    router: Router,
+    thread_id: str,
+    idle_timeout: float | None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """The next message of a turn; raises :class:`StreamIdleTimeoutError` after ``idle_timeout`` seconds
-    without one, not counting time during which a hook of this thread was running."""
+    """The next message of a turn.
+
+    Raises :class:`StreamIdleTimeoutError` after ``idle_timeout`` seconds without one, not counting time
+    during which a hook of this thread was running, and :class:`TurnTimeoutError` once the absolute
+    ``deadline`` (``time.monotonic()``) has passed, whatever the turn is doing.
+    """
     while True:
         try:
             return queue.get_nowait()
         except IndexError:
             pass
-        if idle_timeout is None:
-            await queue.wait()
-            continue
-        deadline = time.monotonic() + idle_timeout
+        now = time.monotonic()
+        idle_deadline = now + idle_timeout if idle_timeout is not None else None
         while True:
-            remaining = deadline - time.monotonic()
+            limits = [d for d in (idle_deadline, deadline) if d is not None]
+            if not limits:
+                await queue.wait()
+                break
+            remaining = min(limits) - time.monotonic()
             if remaining > 0 and await queue.wait(remaining):
                 break
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise TurnTimeoutError(
+                    f"the turn on thread {thread_id} ran past its deadline; it was interrupted"
+                )
+            assert idle_timeout is not None
             if router.hooks_in_flight(thread_id):
                 # Waiting on a hook (e.g. a human approving) is not idleness: restart the clock.
-                deadline = time.monotonic() + idle_timeout
+                idle_deadline = now + idle_timeout
                 continue
-            since_hook = time.monotonic() - router.last_hook_finished(thread_id)
+            since_hook = now - router.last_hook_finished(thread_id)
             if since_hook < idle_timeout:
-                deadline = time.monotonic() + (idle_timeout - since_hook)
+                idle_deadline = now + (idle_timeout - since_hook)
                 continue
             raise StreamIdleTimeoutError(
                 f"no event from thread {thread_id} for {idle_timeout:g} s; the turn was interrupted"
@@ -74,9 +90,11 @@ async def turn_messages(
     *,
     idle_timeout: float | None,
     spawn: Callable[[Any], None],
+    turn_timeout: float | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Start a turn on ``state.thread_id`` and yield its notification messages, ``turn/completed`` last."""
     thread_id = state.thread_id
+    deadline = time.monotonic() + turn_timeout if turn_timeout is not None else None
     sub = router.subscribe_turn(thread_id)  # before turn/start: events may beat its response
     try:
         state.start_future = conn.start_request("turn/start", {**turn_params, "threadId": thread_id})
@@ -84,7 +102,7 @@ async def turn_messages(
         state.turn_id = result["turn"]["id"]
         sub.bind(state.turn_id)
         while True:
-            msg = await next_message(sub.queue, router, thread_id, idle_timeout)
+            msg = await next_message(sub.queue, router, thread_id, idle_timeout, deadline)
             if msg.get("method") == "turn/completed":
                 state.completed = True
                 yield msg

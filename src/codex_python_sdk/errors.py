@@ -37,6 +37,7 @@ __all__ = [
     "ThreadNotFoundError",
     "TurnAuthError",
     "TurnFailedError",
+    "TurnTimeoutError",
     "error_from_rpc",
 ]
 
@@ -147,6 +148,13 @@ class RequestTimeoutError(CodexAgenticError, TimeoutError):
 
 class StreamIdleTimeoutError(CodexAgenticError, TimeoutError):
     """A turn stream saw no event for ``stream_idle_timeout_seconds`` (time spent in hooks excluded).
+
+    The turn is interrupted on the server. The connection stays usable.
+    """
+
+
+class TurnTimeoutError(CodexAgenticError, TimeoutError):
+    """A turn ran longer than ``turn_timeout_seconds`` (e.g. codex retrying a lost network forever).
 
     The turn is interrupted on the server. The connection stays usable.
     """

@@ -388,3 +388,29 @@ def test_using_a_client_from_a_second_event_loop_is_a_clear_error(server: Any, m
             await client.model_list()
 
     asyncio.run(asyncio.wait_for(elsewhere(), 5))
+
+
+def test_turn_deadline_interrupts_a_turn_that_keeps_retrying(server: Any, make_client: Any, run: Any) -> None:
+    from codex_python_sdk import TurnTimeoutError
+
+    async def retrying(s: Any, tid: str, turn: str) -> None:
+        for _ in range(100):  # codex without network: a retry notice every so often, never an end
+            s.notify(
+                "error",
+                {"threadId": tid, "turnId": turn, "willRetry": True, "error": {"message": "Reconnecting..."}},
+            )
+            await asyncio.sleep(0.02)
+
+    server.turn_script = retrying
+
+    async def main() -> None:
+        async with make_client(stream_idle_timeout_seconds=1, turn_timeout_seconds=0.3) as client:
+            with pytest.raises(TurnTimeoutError):
+                await client.responses_create(prompt="x")
+            for _ in range(50):
+                if server.sent("turn/interrupt"):
+                    break
+                await asyncio.sleep(0.01)
+
+    run(main())
+    assert len(server.sent("turn/interrupt")) == 1
