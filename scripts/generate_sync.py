@@ -77,7 +77,8 @@ def _methods() -> list[str]:
                 returns = "Iterator[" + returns[len("AsyncIterator[") :]
             signature = ast.unparse(node.args)
             doc = ast.get_docstring(node) or ""
-            first = doc.strip().splitlines()[0].rstrip(".") if doc.strip() else node.name
+            paragraph = doc.strip().split("\n\n")[0] if doc.strip() else node.name
+            first = " ".join(paragraph.split()).rstrip(".")
             runner = "iterate" if is_iter else "call"
             summary = textwrap.fill(first + ".", width=100, subsequent_indent="        ")
             twin = f"Blocking twin of ``AsyncCodexAgenticClient.{node.name}``."

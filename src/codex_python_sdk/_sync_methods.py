@@ -82,14 +82,16 @@ class SyncMethods:
         )
 
     def thread_start(self, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Start a thread: baseline (on-request, workspace-write), then ``default_thread_params``, then.
+        """Start a thread: baseline (on-request, workspace-write), then ``default_thread_params``, then
+        ``params``. Returns the ``thread/start`` result (``result.thread.id``).
 
         Blocking twin of ``AsyncCodexAgenticClient.thread_start``.
         """
         return self._portal.call(self._async.thread_start(params=params))
 
     def thread_resume(self, thread_id: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Load a stored thread into this app-server. Only ``params`` are sent: settings you do not pass.
+        """Load a stored thread into this app-server. Only ``params`` are sent: settings you do not pass
+        (sandbox, approval policy) stay as the thread had them.
 
         Blocking twin of ``AsyncCodexAgenticClient.thread_resume``.
         """
@@ -153,7 +155,8 @@ class SyncMethods:
         return self._portal.call(self._async.thread_unarchive(thread_id))
 
     def thread_fork(self, thread_id: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Fork a thread into a new one. Only ``params`` are sent: the fork keeps the source's settings.
+        """Fork a thread into a new one. Only ``params`` are sent: the fork keeps the source's settings unless
+        you override them (the baseline is not re-applied, so a read-only thread stays read-only).
 
         Blocking twin of ``AsyncCodexAgenticClient.thread_fork``.
         """
@@ -174,7 +177,8 @@ class SyncMethods:
         return self._portal.call(self._async.thread_compact_start(thread_id))
 
     def thread_rollback(self, thread_id: str, num_turns: int) -> Any:
-        """Drop the last ``num_turns`` turns. ``thread/rollback`` is gone from the server; this uses its.
+        """Drop the last ``num_turns`` turns. ``thread/rollback`` is gone from the server; this uses its
+        replacement ``thread/revert`` with the id of the first dropped turn.
 
         Blocking twin of ``AsyncCodexAgenticClient.thread_rollback``.
         """
@@ -230,7 +234,8 @@ class SyncMethods:
         return self._portal.call(self._async.skills_list(cwds=cwds, force_reload=force_reload))
 
     def skills_config_write(self, path: str, enabled: bool) -> Any:
-        """Enable or disable a skill in the user's config.
+        """Enable or disable a skill in the user's config (a relative ``path`` is taken from the app-server's
+        working directory; the server only accepts absolute paths).
 
         Blocking twin of ``AsyncCodexAgenticClient.skills_config_write``.
         """
@@ -467,7 +472,10 @@ class SyncMethods:
         tty: bool = False,
         size: Mapping[str, int] | None = None,
     ) -> Iterator[CommandExecEvent]:
-        """Run a command and stream its output as :class:`CommandExecEvent`; the last event is.
+        """Run a command and stream its output as :class:`CommandExecEvent`; the last event is
+        ``command/exec/completed`` with the exit code. Output is routed by process id, so concurrent
+        turn streams never see it. Leaving early terminates the process. ``process_id`` defaults to
+        a new id.
 
         Blocking twin of ``AsyncCodexAgenticClient.command_exec_events``.
         """
