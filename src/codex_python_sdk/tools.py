@@ -25,8 +25,9 @@ the client answers calls to any of its Python tools by name. Calls run concurren
 in a worker thread). The arguments are checked against the schema and converted to the annotated types
 (enums, dataclasses, tuples ...); an invalid call, an exception or a timeout becomes a failed tool call
 whose text tells the model what went wrong. A tool returns text (``str``), images
-(:class:`~codex_python_sdk.ImageInput` / :class:`~codex_python_sdk.LocalImageInput`), a list of those, or
-any JSON-serialisable value (sent as JSON text). Raise :class:`ToolError` to fail with your own message.
+(:class:`~codex_python_sdk.LocalImageInput`, or :class:`~codex_python_sdk.ImageInput` with a ``data:`` URL:
+codex rejects remote image URLs in tool output), a list of those, or any JSON-serialisable value (sent as
+JSON text). Raise :class:`ToolError` to fail with your own message.
 Dynamic tools need the experimental API (``experimental_api=True``, the default).
 """
 
@@ -243,6 +244,12 @@ def _one_item(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         return {"type": "inputText", "text": value}
     if isinstance(value, ImageInput):
+        if not value.url.startswith("data:"):
+            # codex 0.163 fails the whole call for remote image URLs; say why before it does.
+            raise ToolError(
+                "a tool can return images only as data: URLs or local files (LocalImageInput), "
+                f"not {value.url[:60]!r}"
+            )
         return {"type": "inputImage", "imageUrl": value.url}
     if isinstance(value, LocalImageInput):
         return {"type": "inputImage", "imageUrl": _data_url(Path(value.path))}
@@ -395,7 +402,8 @@ class Tool:
             result = await asyncio.wait_for(pending, self.timeout)
             while inspect.isawaitable(result):
                 result = await result
-            return {"success": True, "contentItems": _content_items(result)}
+            items = _content_items(result)
+            return {"success": True, "contentItems": items}
         except asyncio.CancelledError:
             raise
         except ToolError as exc:

@@ -188,15 +188,23 @@ def test_results_text_images_json_and_context(tmp_path: Path) -> None:
     def shot(context: RequestContext) -> list[Any]:
         """A screenshot and a caption."""
         seen.append(context)
-        return ["caption", LocalImageInput(png), ImageInput("https://example.com/a.png")]
+        return ["caption", LocalImageInput(png), ImageInput("data:image/png;base64,AAAA")]
 
     assert "context" not in shot.input_schema["properties"]
     ctx = RequestContext("item/tool/call", 1, "tool_call", "th", "tu", "call_1", {})
     items = _call(shot, {}, ctx)["contentItems"]
     assert items[0] == {"type": "inputText", "text": "caption"}
     assert items[1]["imageUrl"] == "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-    assert items[2] == {"type": "inputImage", "imageUrl": "https://example.com/a.png"}
+    assert items[2] == {"type": "inputImage", "imageUrl": "data:image/png;base64,AAAA"}
     assert seen == [ctx]
+
+    @tool
+    def remote() -> ImageInput:
+        """A remote image: codex rejects those in tool output, so the call fails saying so."""
+        return ImageInput("https://example.com/a.png")
+
+    failed = _call(remote, {})
+    assert failed["success"] is False and "only as data: URLs or local files" in _text(failed)
 
     @tool
     def numbers() -> list[int]:
