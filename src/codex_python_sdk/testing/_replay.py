@@ -28,6 +28,8 @@ logger = logging.getLogger("codex_python_sdk.testing")
 
 # Params that differ between a recording and its replay for reasons unrelated to the code under test.
 DEFAULT_IGNORED_PARAMS = frozenset({"clientInfo", "processId", "cwd"})
+# Matched by method even with match="params": they describe the client, not the code under test.
+_METHOD_ONLY = frozenset({"initialize"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +79,8 @@ class ReplayTransport(Transport):
 
     - ``match``: ``"method"`` (default) pairs a client request with the next unused recorded request
       of the same method; ``"params"`` also needs equal params, ignoring ``ignore_params`` keys at any
-      depth (default ``clientInfo``, ``processId``, ``cwd``) and None values.
+      depth (default ``clientInfo``, ``processId``, ``cwd``) and None values (``initialize`` is always
+      matched by method).
     - ``id_keys``: params whose recorded value is replaced by the client's in everything replayed
       afterwards (default ``processId``, which the client generates afresh for ``command_exec_events``).
     - ``speed``: None (default) replays at once; ``1.0`` keeps the recorded pacing, ``2.0`` twice as fast.
@@ -197,13 +200,15 @@ class ReplayTransport(Transport):
     def _matches(self, entry: CassetteEntry, message: dict[str, Any]) -> bool:
         if entry.method != message.get("method"):
             return False
-        if self.match == "method":
+        if self.match == "method" or entry.method in _METHOD_ONLY:
             return True
         recorded = _strip(entry.params, self.ignore_params)
         return bool(recorded == _strip(message.get("params"), self.ignore_params))
 
     def _on_client_request(self, message: dict[str, Any]) -> None:
-        for index in range(self._cursor, len(self._entries)):
+        # Once the player has given up nothing will be answered: say so at once instead.
+        start = len(self._entries) if self.error is not None else self._cursor
+        for index in range(start, len(self._entries)):
             entry = self._entries[index]
             if (
                 entry.direction == "c2s"
@@ -216,12 +221,9 @@ class ReplayTransport(Transport):
                 return
         self.unmatched.append(message)
         why = self.error or "no recorded request left"
-        self._emit(
-            {
-                "id": message["id"],
-                "error": {"code": -32600, "message": f"replay: {why} for {message.get('method')!r}"},
-            }
-        )
+        error = {"code": -32600, "message": f"replay: {why} for {message.get('method')!r}"}
+        # Not from inside send(): the client registers its request only after send() returns.
+        asyncio.get_running_loop().call_soon(self._emit, {"id": message["id"], "error": error})
 
     def _learn_ids(self, entry: CassetteEntry, message: dict[str, Any]) -> None:
         recorded, actual = entry.params, message.get("params")
@@ -249,8 +251,12 @@ class ReplayTransport(Transport):
                 logger.error("%s", self.error)
                 return False
             self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), remaining)
+            # asyncio.wait, not wait_for: 3.11's wait_for can swallow a cancel that races the wake-up.
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=remaining)
+            finally:
+                waiter.cancel()
         return True
 
     async def _play(self) -> None:
