@@ -462,3 +462,94 @@ def test_default_engine_and_names() -> None:
     assert PolicyContext is RequestContext
     assert isinstance(build_policy_engine_from_rubric({"use_llm_judge": True}), LlmRubricPolicyEngine)
     assert isinstance(build_policy_engine_from_rubric(None), RuleBasedPolicyEngine)
+
+
+def test_a_policy_takes_precedence_over_the_native_reviewer(
+    server: Any, make_client: Any, run: Any, caplog: Any
+) -> None:
+    async def main() -> None:
+        async with make_client(automatic_approval_review=True) as reviewed:
+            await reviewed.thread_start()
+        async with make_client(automatic_approval_review=True, policy_rubric={}) as ruled:
+            await ruled.thread_start()
+
+    run(main())
+    first, second = server.sent("thread/start")
+    assert first["approvalsReviewer"] == "auto_review"
+    assert "approvalsReviewer" not in second  # approvals keep coming to the policy
+    assert any("takes precedence" in r.getMessage() for r in caplog.records)
+
+
+# -- docs/policy.md ---------------------------------------------------------------------------------
+_DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+
+
+class _StubClient:
+    """Stands in for a client in the documentation's examples (no app-server)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("policy_rubric") is not None:
+            RuleBasedPolicyEngine(kwargs["policy_rubric"])  # the example's rubric must be valid
+        self.kwargs = kwargs
+        self.approved: list[Any] = []
+
+    def __enter__(self) -> _StubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def responses_create(self, **kwargs: Any) -> Any:
+        return type("Result", (), {"text": "", "events": []})()
+
+    def approve_guardian_denied_action(self, review: Any, **kwargs: Any) -> Any:
+        self.approved.append(review)
+        return {}
+
+
+def _run_doc_examples(monkeypatch: Any, tmp_path: Path) -> dict[str, Any]:
+    import re
+
+    import codex_python_sdk
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(codex_python_sdk, "create_client", _StubClient)
+    monkeypatch.setattr("builtins.input", lambda prompt="": "y")
+    blocks = re.findall(r"```python\n(.*?)```", _DOC.read_text(), re.DOTALL)
+    assert len(blocks) >= 8
+    merged: dict[str, Any] = {}
+    for index, block in enumerate(blocks):
+        namespace: dict[str, Any] = {"__name__": f"policy_md_{index}"}
+        exec(compile(block, f"docs/policy.md block {index}", "exec", dont_inherit=True), namespace)
+        merged.update(namespace)
+    return merged
+
+
+def test_the_examples_in_policy_md_run_and_do_what_they_say(monkeypatch: Any, tmp_path: Path) -> None:
+    from codex_python_sdk.protocol._registry import decode_server_request
+
+    ns = _run_doc_examples(monkeypatch, tmp_path)
+    allow = RuleBasedPolicyEngine(ns["allow_list"])
+
+    def allowed(script: str, cwd: str = "/work/repo") -> str | None:
+        return allow.decide("command", _cmd(script, cwd=cwd)).rule
+
+    assert allowed("git status --short") == allowed("pytest -x tests") == "allowed-commands"
+    assert allowed("git push origin main") == "never-push"
+    assert allowed("git status && curl http://evil") is None
+    assert allowed("git status", cwd="/elsewhere") is None
+    read_only = RuleBasedPolicyEngine(ns["read_only"])
+    assert read_only.decide("permissions", {"permissions": {"network": {"enabled": True}}}).result == {
+        "permissions": {},
+        "scope": "turn",
+    }
+    params = decode_server_request(
+        "item/commandExecution/requestApproval", _cmd("rm -rf build", cwd="/work/repo")
+    )
+    ctx = RequestContext("item/commandExecution/requestApproval", 0, "command", "th-1", "tu-1", "c1", params)
+    assert ns["ask_a_human"](params, ctx) == {"decision": "accept"}  # input() answered "y"
+    ls = decode_server_request("item/commandExecution/requestApproval", _cmd("ls -la"))
+    assert ns["rules"].decide("command", ls, ctx).rule == "reads"
+    change = RequestContext("m", 0, "file_change", "t", "u", "p", {}, item={"changes": [{"path": "/a"}]})
+    assert ns["show_file_change"]({}, change) == {"decision": "accept"}
+    assert ns["get_weather"](ns["Place"]("Paris"), "C") == "Sunny, 21 C in Paris"
