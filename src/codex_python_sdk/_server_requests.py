@@ -326,13 +326,19 @@ class ServerRequestDispatcher:
         # Counted from now (not from when the task first runs), so the idle timer never sees a gap.
         self._router.hook_started(thread_id)
         task = asyncio.get_running_loop().create_task(
-            self._run(msg, thread_id), name=f"codex-server-request-{request_id}"
+            self._decide_and_answer(msg), name=f"codex-server-request-{request_id}"
         )
         self._tasks[request_id] = task
-        task.add_done_callback(functools.partial(self._forget, request_id))
+        # A done callback, not a ``finally``: it also runs for a task cancelled before it ever started
+        # (withdrawn in the same read, client closing), so the idle timer is never left paused.
+        task.add_done_callback(functools.partial(self._finished, request_id, thread_id))
 
-    def _forget(self, request_id: Any, _task: asyncio.Task[None]) -> None:
-        self._tasks.pop(request_id, None)
+    def _finished(self, request_id: Any, thread_id: str | None, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(request_id) is task:
+            del self._tasks[request_id]
+        self._router.hook_finished(thread_id)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("answering server request %r failed", request_id, exc_info=task.exception())
 
     def observe_item(self, msg: dict[str, Any]) -> None:
         """Remember a command / file-change item from ``item/started`` for the approval that follows it."""
@@ -359,12 +365,6 @@ class ServerRequestDispatcher:
             task.cancel()
 
     # -- the decision path -----------------------------------------------------------------------------
-    async def _run(self, msg: dict[str, Any], thread_id: str | None) -> None:
-        try:
-            await self._decide_and_answer(msg)
-        finally:
-            self._router.hook_finished(thread_id)
-
     async def _decide_and_answer(self, msg: dict[str, Any]) -> None:
         method: str = msg["method"]
         request_id = msg["id"]

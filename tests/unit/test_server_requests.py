@@ -321,6 +321,20 @@ def test_server_resolving_the_request_withdraws_the_hook(server: Any, make_clien
     assert run(main()) == []  # nothing is sent for a withdrawn request
 
 
+def test_a_request_withdrawn_before_its_task_ran_leaves_no_paused_idle_timer(
+    server: Any, make_client: Any, run: Any
+) -> None:
+    async def main() -> tuple[int, list[dict[str, Any]]]:
+        async with make_client(on_command_approval=lambda p: {"decision": "accept"}) as client:
+            _ask(server, 0, APPROVAL)  # request and resolution in the same read: the task never starts
+            server.notify("serverRequest/resolved", {"threadId": "thread-1", "requestId": 0})
+            await asyncio.sleep(0.05)
+            return client._router.hooks_in_flight("thread-1"), server.responses()
+
+    in_flight, responses = run(main())
+    assert in_flight == 0 and responses == []
+
+
 def test_legacy_approvals_go_through_the_v2_hooks(server: Any, make_client: Any, run: Any) -> None:
     seen: list[Any] = []
 
