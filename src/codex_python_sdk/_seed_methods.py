@@ -73,8 +73,12 @@ def _guardian_event(params: Mapping[str, Any]) -> dict[str, Any]:
         enums = ("type", "source", "status", "decisionSource", "riskLevel", "userAuthorization")
         return _snake(value) if isinstance(value, str) and key in enums else value
 
-    renamed = {"reviewId": "id", "threadId": None, "review": None}
-    event = {renamed.get(k, _snake(k)): convert(v, k) for k, v in params.items() if renamed.get(k, k)}
+    # threadId goes to the request itself; the review's fields are flattened into the event.
+    event = {
+        "id" if k == "reviewId" else _snake(k): convert(v, k)
+        for k, v in params.items()
+        if k not in ("threadId", "review")
+    }
     event.update(convert(params.get("review") or {}))
     return event
 

@@ -553,3 +553,45 @@ def test_the_examples_in_policy_md_run_and_do_what_they_say(monkeypatch: Any, tm
     change = RequestContext("m", 0, "file_change", "t", "u", "p", {}, item={"changes": [{"path": "/a"}]})
     assert ns["show_file_change"]({}, change) == {"decision": "accept"}
     assert ns["get_weather"](ns["Place"]("Paris"), "C") == "Sunny, 21 C in Paris"
+
+
+def test_approve_guardian_denied_action_sends_the_core_event(server: Any, make_client: Any, run: Any) -> None:
+    completed = {
+        "threadId": "th-1",
+        "turnId": "tu-1",
+        "startedAtMs": 1,
+        "completedAtMs": 2,
+        "reviewId": "r-1",
+        "targetItemId": "call_3",
+        "decisionSource": "agent",
+        "review": {"status": "timedOut", "riskLevel": "high", "userAuthorization": "low", "rationale": "no"},
+        "action": {"type": "command", "source": "unifiedExec", "command": "/bin/bash -c 'x'", "cwd": "/w"},
+    }
+
+    async def main() -> None:
+        async with make_client() as client:
+            await client.approve_guardian_denied_action(completed)
+
+    run(main())
+    (sent,) = server.sent("thread/approveGuardianDeniedAction")
+    assert sent == {
+        "threadId": "th-1",
+        "event": {
+            "id": "r-1",
+            "turn_id": "tu-1",
+            "target_item_id": "call_3",
+            "started_at_ms": 1,
+            "completed_at_ms": 2,
+            "decision_source": "agent",
+            "status": "timed_out",
+            "risk_level": "high",
+            "user_authorization": "low",
+            "rationale": "no",
+            "action": {
+                "type": "command",
+                "source": "unified_exec",
+                "command": "/bin/bash -c 'x'",
+                "cwd": "/w",
+            },
+        },
+    }
