@@ -90,10 +90,6 @@ DEFAULT_FILE_CHANGE_APPROVAL_RESULT = {"decision": "decline"}
 DEFAULT_PERMISSIONS_APPROVAL_RESULT = {"permissions": {}, "scope": "turn"}
 DEFAULT_MCP_ELICITATION_RESULT = {"action": "decline"}
 DEFAULT_TOOL_USER_INPUT_RESULT: dict[str, Any] = {"answers": {}}
-DEFAULT_TOOL_CALL_RESULT = {
-    "success": False,
-    "contentItems": [{"type": "inputText", "text": "No tool-call handler configured."}],
-}
 
 KINDS: dict[str, RequestKind] = {
     "item/commandExecution/requestApproval": RequestKind(
