@@ -80,6 +80,10 @@ _EXPORTS: dict[str, str] = {
     "DefaultPolicyEngine": ".policy",
     "RuleBasedPolicyEngine": ".policy",
     "build_policy_engine_from_rubric": ".policy",
+    "LlmRubricPolicyEngine": ".policy",
+    "PolicyJudgeConfig": ".policy",
+    "PolicyRubricError": ".policy",
+    "ToolError": ".tools",
     # Python tools
     "tool": ".tools",
     "Tool": ".tools",
@@ -117,6 +121,7 @@ __all__ = [
     "InputTooLargeError",
     "InternalRpcError",
     "InvalidParamsError",
+    "LlmRubricPolicyEngine",
     "LocalAudioInput",
     "LocalImageInput",
     "MemoryTransport",
@@ -126,7 +131,9 @@ __all__ = [
     "NotificationOverflowError",
     "PolicyContext",
     "PolicyEngine",
+    "PolicyJudgeConfig",
     "PolicyRubric",
+    "PolicyRubricError",
     "RawToml",
     "RequestContext",
     "RequestTimeoutError",
@@ -142,6 +149,7 @@ __all__ = [
     "ThreadNotFoundError",
     "ThreadPage",
     "Tool",
+    "ToolError",
     "Transport",
     "TurnAuthError",
     "TurnFailedError",
@@ -218,11 +226,14 @@ if TYPE_CHECKING:
     from .policy import (
         DEFAULT_POLICY_RUBRIC,
         DefaultPolicyEngine,
+        LlmRubricPolicyEngine,
         PolicyContext,
         PolicyEngine,
+        PolicyJudgeConfig,
         PolicyRubric,
+        PolicyRubricError,
         RuleBasedPolicyEngine,
         build_policy_engine_from_rubric,
     )
     from .render import ExecStyleRenderer, render_exec_style_events
-    from .tools import Tool, tool
+    from .tools import Tool, ToolError, tool

@@ -243,12 +243,17 @@ class AsyncCodexAgenticClient(SeedMethods):
                     returncode=transport.returncode,
                 ) from exc
             raise
-        reviewer = self._options.approvals_reviewer(self.policy_engine is not None)
+        reviewer = self._approvals_reviewer()
         if self._options.automatic_approval_review and reviewer is None:
             logger.warning(
                 "automatic_approval_review=True but an approval hook or policy is configured: approvals go "
                 "to your hook/policy (it takes precedence), not to Codex's native reviewer"
             )
+
+    def _approvals_reviewer(self) -> str | None:
+        # Read at each thread start, so hooks swapped at runtime count.
+        local = self.policy_engine is not None or bool(self.on_command_approval or self.on_file_change_approval)
+        return self._options.approvals_reviewer(local_decider=local)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -434,7 +439,7 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     async def _start_thread_raw(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         merged = self._options.thread_start_params(
-            params, reviewer=self._options.approvals_reviewer(self.policy_engine is not None)
+            params, reviewer=self._approvals_reviewer()
         )
         bind_tools = self._prepare_tools(merged)
         result = await self.request("thread/start", merged)

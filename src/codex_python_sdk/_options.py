@@ -203,21 +203,14 @@ class ClientOptions:
         return env
 
     # -- approvals reviewer ----------------------------------------------------------------------------
-    def local_approval_decider(self, has_policy: bool) -> bool:
-        """True when user code (a hook or a policy) decides command / file-change approvals."""
-        return has_policy or bool(
-            self.hooks.get("on_command_approval") or self.hooks.get("on_file_change_approval")
-        )
-
-    def approvals_reviewer(self, has_policy: bool) -> str | None:
+    def approvals_reviewer(self, *, local_decider: bool) -> str | None:
         """The ``approvalsReviewer`` to start threads with, or None to leave Codex's default (``user``).
 
-        Precedence: your hook or policy always decides when you configured one, so the native reviewer
-        is only selected when ``automatic_approval_review=True`` and nothing local would decide.
+        Precedence: your hook or policy always decides when you configured one (``local_decider``: the
+        client's *current* approval hooks or policy engine), so the native reviewer is only selected when
+        ``automatic_approval_review=True`` and nothing local would decide.
         """
-        if not self.automatic_approval_review:
-            return None
-        if self.local_approval_decider(has_policy):
+        if not self.automatic_approval_review or local_decider:
             return None
         return "auto_review"
 

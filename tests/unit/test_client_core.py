@@ -414,3 +414,19 @@ def test_turn_deadline_interrupts_a_turn_that_keeps_retrying(server: Any, make_c
 
     run(main())
     assert len(server.sent("turn/interrupt")) == 1
+
+
+def test_native_reviewer_only_when_no_local_decider_and_hooks_swapped_at_runtime_count(
+    server: Any, make_client: Any, run: Any
+) -> None:
+    async def main() -> None:
+        async with make_client(automatic_approval_review=True) as client:
+            await client.thread_start()
+            client.on_command_approval = lambda params: {"decision": "accept"}
+            await client.thread_start()  # a hook now decides: approvals must reach it
+            client.on_command_approval = None
+            await client.thread_start()
+
+    run(main())
+    reviewers = [p.get("approvalsReviewer") for p in server.sent("thread/start")]
+    assert reviewers == ["auto_review", None, "auto_review"]
