@@ -411,12 +411,19 @@ def test_permissions_request(
     assert granted == (None if expected == "none" else [wanted])
 
 
-def test_permissions_request_fails_closed(permissions_client: tuple[FakeModel, FakeModelClient]) -> None:
+@pytest.mark.parametrize(
+    "hook",
+    [raising_hook, lambda params: {"permissions": "all of them"}],
+    ids=["hook-raises", "invalid-grant"],
+)
+def test_permissions_request_fails_closed(
+    permissions_client: tuple[FakeModel, FakeModelClient], hook: Any
+) -> None:
     model, client = permissions_client
     model.clear()
     call = Reply.tool_call("request_permissions", {"permissions": {"network": {"enabled": True}}})
     model.add(call, Reply.text("no network then"))
-    client.on_permissions_approval = lambda params: {"permissions": "all of them"}
+    client.on_permissions_approval = hook
     before = len(client.hook_errors)
 
     result = client.responses_create(prompt="need network", thread_params=ON_REQUEST_READ_ONLY)
@@ -482,11 +489,16 @@ def test_mcp_elicitation(mcp_client: tuple[FakeModel, FakeModelClient, FakeMcpSe
     assert json.dumps(expected) in output
 
 
-def test_mcp_elicitation_fails_closed(mcp_client: tuple[FakeModel, FakeModelClient, FakeMcpServer]) -> None:
+@pytest.mark.parametrize(
+    "hook", [raising_hook, lambda params: {"action": "sure"}], ids=["hook-raises", "invalid-action"]
+)
+def test_mcp_elicitation_fails_closed(
+    mcp_client: tuple[FakeModel, FakeModelClient, FakeMcpServer], hook: Any
+) -> None:
     model, client, mcp = mcp_client
     model.clear()
     call = _script_mcp_call(model)
-    client.on_mcp_elicitation_request = raising_hook
+    client.on_mcp_elicitation_request = hook
     before = len(client.hook_errors)
     calls_before = len(mcp.calls())
 
