@@ -50,7 +50,9 @@ __all__ = [
     "pytest_pyfunc_call",
 ]
 
-_ASYNC_CLIENTS = pytest.StashKey[list[Any]]()
+# A plain node attribute rather than pytest.StashKey: this module is loaded in every pytest run of an
+# environment that has the package, so it must not fail on older pytest versions.
+_ASYNC_CLIENTS = "_codex_python_sdk_async_clients"
 _OTHER_ASYNC_MARKERS = ("asyncio", "anyio", "trio")
 
 
@@ -110,7 +112,11 @@ def codex_async_client(
 ) -> Iterator[AsyncFakeModelClient]:
     """An async client wired to ``codex_fake_model``; it connects in the loop that first uses it."""
     client = codex_fake_model.async_client(**_client_kwargs(request, codex_client_kwargs))
-    request.node.stash.setdefault(_ASYNC_CLIENTS, []).append(client)
+    clients = getattr(request.node, _ASYNC_CLIENTS, None)
+    if clients is None:
+        clients = []
+        setattr(request.node, _ASYNC_CLIENTS, clients)
+    clients.append(client)
     try:
         yield client
     finally:
@@ -137,7 +143,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     # The same selection pytest's own caller makes: only the test function's declared arguments.
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    clients = pyfuncitem.stash.get(_ASYNC_CLIENTS, [])
+    clients: list[AsyncFakeModelClient] = getattr(pyfuncitem, _ASYNC_CLIENTS, [])
 
     async def run() -> None:
         try:
