@@ -511,14 +511,12 @@ class AsyncCodexAgenticClient(SeedMethods):
             "thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}
         )
         from_notification = ResponseEvent.from_notification
-        last: dict[str, Any] | None = None
+        acc = TurnAccumulator(state.thread_id, keep_events=False)  # so a failure carries the partial result
         async with _closing(stream):
             async for msg in stream:
-                last = msg
+                acc.add(msg)
                 yield from_notification(msg, state.thread_id)
-        if last is not None and last.get("method") == "turn/completed":
-            acc = TurnAccumulator(state.thread_id, keep_events=False)
-            acc.add(last)
+        if acc.raw is not None:  # turn/completed arrived
             acc.raise_if_failed()
 
     async def responses_stream_text(

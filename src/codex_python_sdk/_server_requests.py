@@ -468,6 +468,14 @@ class ServerRequestDispatcher:
             logger.debug("could not answer server request %r: %s", request_id, exc)
 
     def _reject(self, ctx: RequestContext, error: BaseException, fallback: Any) -> Any:
+        if ctx.method == "item/tool/call":
+            # Tell the model the handler failed, not that none exists (the default's wording).
+            fallback = {
+                "success": False,
+                "contentItems": [
+                    {"type": "inputText", "text": f"The tool call failed in the client ({type(error).__name__})."}
+                ],
+            }
         logger.error(
             "%s handler failed for request %r (thread %s): %s; answered fail-closed with %r",
             ctx.method,

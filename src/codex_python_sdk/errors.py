@@ -203,6 +203,12 @@ _AUTH_REQUIRED_PREFIXES = ("codex account authentication required",)
 _INVALID_REQUEST_PREFIX = "Invalid request: "
 
 
+def _is_archived_message(message: str) -> bool:
+    # "session <id> is archived. Run `codex unarchive <id>` ..." (thread/resume on an archived thread)
+    parts = message.split(" ", 2)
+    return len(parts) == 3 and parts[0] == "session" and parts[2].startswith("is archived")
+
+
 def error_from_rpc(error: Mapping[str, Any], *, method: str | None = None) -> CodexAgenticError:
     """Build the most specific error for a JSON-RPC ``error`` object the server sent."""
     code = error.get("code")
@@ -222,7 +228,7 @@ def error_from_rpc(error: Mapping[str, Any], *, method: str | None = None) -> Co
         cls = InternalRpcError
     elif code == -32001:
         cls = ServerOverloadedError
-    elif message.startswith(_THREAD_NOT_FOUND_PREFIXES):
+    elif message.startswith(_THREAD_NOT_FOUND_PREFIXES) or _is_archived_message(message):
         cls = ThreadNotFoundError
     elif message.startswith(_AUTH_REQUIRED_PREFIXES):
         cls = AuthRequiredError

@@ -41,6 +41,13 @@ _PHASES = {
     "item/autoApprovalReview/started": "tool",
     "item/autoApprovalReview/completed": "tool",
     "serverRequest/resolved": "tool",
+    # server requests that also appear in turn streams
+    "item/commandExecution/requestApproval": "tool",
+    "item/fileChange/requestApproval": "tool",
+    "item/permissions/requestApproval": "tool",
+    "item/tool/requestUserInput": "tool",
+    "item/tool/call": "tool",
+    "mcpServer/elicitation/request": "tool",
 }
 _ITEM_PHASES = {
     "agentMessage": "assistant",
@@ -223,7 +230,8 @@ class ResponseEvent:
             if isinstance(item, dict):
                 item_id = item.get("id")
         delta = params.get("delta") if method in _DELTA_METHODS else None
-        request_id = params.get("requestId") if method == "serverRequest/resolved" else None
+        # A server request shown in the stream carries its own id; serverRequest/resolved names it.
+        request_id = params.get("requestId") if method == "serverRequest/resolved" else msg.get("id")
         return cls(
             method,
             _phase(method, params),

@@ -104,12 +104,6 @@ def test_accept_for_session_is_not_asked_again(
     assert "Process exited with code 0" in (shared_model.requests[3].tool_output(again.call_id) or "")
 
 
-@pytest.mark.xfail(
-    reason="core bug: ResponseEvent.request_id is None for server-request events (events.py "
-    "ResponseEvent.from_notification only reads params.requestId of serverRequest/resolved), so a UI "
-    "cannot pair an approval event with its serverRequest/resolved",
-    strict=True,
-)
 def test_server_request_event_carries_its_request_id(
     shared_client: FakeModelClient, shared_model: FakeModel
 ) -> None:

@@ -163,12 +163,6 @@ def test_archive_then_unarchive_then_a_new_turn_works(
     assert thread_id not in [t["id"] for t in shared_client.thread_list(archived=True)]
 
 
-@pytest.mark.xfail(
-    reason="core bug: errors.py error_from_rpc does not classify thread/resume's 'session <id> is archived. "
-    "Run `codex unarchive ...`' (codex 0.163) as ThreadNotFoundError/SessionNotFoundError, which the "
-    "SessionNotFoundError docstring promises for archived threads; callers get a plain RpcError",
-    strict=True,
-)
 def test_a_turn_on_an_archived_thread_raises_session_not_found(
     shared_client: FakeModelClient, shared_model: FakeModel
 ) -> None:
