@@ -252,7 +252,8 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     def _approvals_reviewer(self) -> str | None:
         # Read at each thread start, so hooks swapped at runtime count.
-        local = self.policy_engine is not None or bool(self.on_command_approval or self.on_file_change_approval)
+        hooks = self.on_command_approval or self.on_file_change_approval
+        local = self.policy_engine is not None or bool(hooks)
         return self._options.approvals_reviewer(local_decider=local)
 
     def _check_open(self) -> None:
@@ -438,9 +439,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         return self._tool_registry.handler(params, context) if self._tool_registry is not None else None
 
     async def _start_thread_raw(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        merged = self._options.thread_start_params(
-            params, reviewer=self._approvals_reviewer()
-        )
+        merged = self._options.thread_start_params(params, reviewer=self._approvals_reviewer())
         bind_tools = self._prepare_tools(merged)
         result = await self.request("thread/start", merged)
         if not isinstance(result, dict) or not isinstance(result.get("thread"), dict):

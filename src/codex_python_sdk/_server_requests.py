@@ -470,12 +470,8 @@ class ServerRequestDispatcher:
     def _reject(self, ctx: RequestContext, error: BaseException, fallback: Any) -> Any:
         if ctx.method == "item/tool/call":
             # Tell the model the handler failed, not that none exists (the default's wording).
-            fallback = {
-                "success": False,
-                "contentItems": [
-                    {"type": "inputText", "text": f"The tool call failed in the client ({type(error).__name__})."}
-                ],
-            }
+            text = f"The tool call failed in the client ({type(error).__name__})."
+            fallback = {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
         logger.error(
             "%s handler failed for request %r (thread %s): %s; answered fail-closed with %r",
             ctx.method,
