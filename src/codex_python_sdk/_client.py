@@ -369,7 +369,7 @@ class AsyncCodexAgenticClient(SeedMethods):
             result = await conn.request(method, params)
         else:
             result = await conn.request(method, params, timeout=timeout)
-        self._track_threads(method, result)
+        self._track_threads(method, params, result)
         return result
 
     async def _rpc_call(self, method: str, params: Any, timeout: Any) -> Any:
@@ -386,13 +386,15 @@ class AsyncCodexAgenticClient(SeedMethods):
             self._rpc = AsyncRpcMethods(self._rpc_call)
         return self._rpc
 
-    def _track_threads(self, method: str, result: Any) -> None:
+    def _track_threads(self, method: str, params: Any, result: Any) -> None:
         if method in ("thread/start", "thread/resume", "thread/fork") and isinstance(result, dict):
             thread = result.get("thread")
             if isinstance(thread, dict) and isinstance(thread.get("id"), str):
                 self._loaded_threads.add(thread["id"])
-        elif method in ("thread/unsubscribe", "thread/archive"):
-            pass  # the thread/closed / thread/archived notification removes it
+        elif method in ("thread/unsubscribe", "thread/archive", "thread/delete") and isinstance(params, dict):
+            # Not loaded any more: the next turn on it must resume (and so get the server's answer, e.g.
+            # "archived"), even if the thread/closed or thread/archived notification has not arrived yet.
+            self._loaded_threads.discard(str(params.get("threadId")))
 
     # -- notifications outside turns -------------------------------------------------------------------
     async def notifications(

@@ -299,7 +299,7 @@ def test_invalid_engine_answers_are_answered_fail_closed(env: Env) -> None:
         "scope": "turn",
     }
     assert json.loads(out["tool_input"]) == {"answers": {}}
-    assert "No handler for tool 'get_weather'" in out["tool_call"]
+    assert "The tool call failed in the client (RuntimeError)" in out["tool_call"]
     assert "Ada" not in out["mcp"]  # the MCP tool's approval was declined: it never ran
     assert any("tool engine exploded" in str(e.error) for e in errors)
 
@@ -462,7 +462,7 @@ def test_hooks_that_outlive_the_approval_timeout_are_answered_fail_closed(
     out = turn.outputs(env.model)
     assert "rejected by user" in out["command"] and json.loads(out["tool_input"]) == {"answers": {}}
     assert json.loads(out["permissions"])["permissions"] == {"network": None, "file_system": None}
-    assert "No handler for tool 'get_weather'" in out["tool_call"]
+    assert "The tool call failed in the client (TimeoutError)" in out["tool_call"]
 
 
 # ---------------------------------------------------------------------------------- withdrawal

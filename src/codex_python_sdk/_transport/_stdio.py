@@ -158,6 +158,7 @@ class StdioTransport(Transport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._exited: asyncio.Future[int] | None = None
         self._lost = False
+        self._stdout_eof = False
         self._closing = False
 
     # -- start -----------------------------------------------------------------------------------------
@@ -229,12 +230,26 @@ class StdioTransport(Transport):
     def _on_process_exit(self, code: int) -> None:
         if self._exited is not None and not self._exited.done():
             self._exited.set_result(code)
-        if not self._lost and self._loop is not None:
+        if self._lost or self._loop is None:
+            return
+        if self._stdout_eof:
+            self._report_lost(None)
+        else:
             # Let stdout drain what is still in the pipe, then report the loss even without EOF.
             self._loop.call_later(_EXIT_GRACE_SECONDS, self._report_lost, None)
 
     def _on_stdout_eof(self, exc: BaseException | None) -> None:
-        self._report_lost(exc)
+        self._stdout_eof = True
+        proc = self._proc
+        code = proc.poll() if proc is not None else None
+        if code is not None or self._loop is None or self._closing:
+            if code is not None and self._exited is not None and not self._exited.done():
+                self._exited.set_result(code)
+            self._report_lost(exc)
+        else:
+            # EOF usually comes a moment before the exit status: wait for it briefly, so the error says
+            # how the app-server ended; report anyway if the process lingers without its stdout.
+            self._loop.call_later(_EXIT_GRACE_SECONDS, self._report_lost, exc)
 
     def _report_lost(self, exc: BaseException | None) -> None:
         if self._lost:
