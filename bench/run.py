@@ -191,6 +191,12 @@ def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: 
             + f"  {label:>10}  "
             + ("ok" if all(verdicts) else "MISSED")
         )
+    print("\ninformational (medians):")
+    for case, metric in (("stream", "turn_cpu"), ("warm", "per_turn")):
+        found = [(impl, medians.get((case, impl, metric))) for impl in impls]
+        cells = [f"{impl}={_fmt(value)}" for impl, value in found if value is not None]
+        if cells:
+            print(f"  {case} {metric}: " + ", ".join(cells))
     print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
     return 1 if (missed and args.strict) else 0
 

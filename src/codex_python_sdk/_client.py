@@ -35,6 +35,10 @@ __all__ = ["AsyncCodexAgenticClient"]
 logger = logging.getLogger("codex_python_sdk")
 
 _UNSET: Any = object()
+# Notifications the client itself acts on before routing them.
+_WATCHED = frozenset(
+    {"thread/closed", "thread/archived", "thread/deleted", "item/started", "serverRequest/resolved"}
+)
 
 
 class _Hooks(Mapping[str, Any]):
@@ -327,6 +331,9 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     # -- plumbing --------------------------------------------------------------------------------------
     def _on_notification(self, method: str, msg: dict[str, Any]) -> None:
+        if method not in _WATCHED:  # the hot path: deltas and most events just get routed
+            self._router.dispatch(method, msg)
+            return
         if method in ("thread/closed", "thread/archived", "thread/deleted"):
             params = msg.get("params")
             if isinstance(params, dict):
@@ -515,8 +522,12 @@ class AsyncCodexAgenticClient(SeedMethods):
         acc = TurnAccumulator(state.thread_id, keep_events=False)  # so a failure carries the partial result
         async with _closing(stream):
             async for msg in stream:
-                acc.add(msg)
-                yield from_notification(msg, state.thread_id)
+                event = from_notification(msg, state.thread_id)
+                if event.type == "item/agentMessage/delta":  # the hot path: reuse what the event parsed
+                    acc.add_delta(event.item_id, event.text_delta)
+                else:
+                    acc.add(msg)
+                yield event
         if acc.raw is not None:  # turn/completed arrived
             acc.raise_if_failed()
 

@@ -296,7 +296,10 @@ class Router:
     def dispatch(self, method: str, msg: dict[str, Any]) -> None:
         """Route one notification message."""
         params = msg.get("params")
-        thread_id, turn_id = route_keys(method, params)
+        if type(params) is dict and "threadId" in params and "turnId" in params:  # most events: no call
+            thread_id, turn_id = params["threadId"], params["turnId"]
+        else:
+            thread_id, turn_id = route_keys(method, params)
         if thread_id is not None:
             subs = self._threads.get(thread_id)
             if subs:

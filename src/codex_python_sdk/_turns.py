@@ -101,8 +101,14 @@ async def turn_messages(
         result = await state.start_future
         state.turn_id = result["turn"]["id"]
         sub.bind(state.turn_id)
+        queue = sub.queue
+        items = queue._items  # fast path: take what is queued without a call; wait only when empty
         while True:
-            msg = await next_message(sub.queue, router, thread_id, idle_timeout, deadline)
+            msg = (
+                items.popleft()
+                if items
+                else await next_message(queue, router, thread_id, idle_timeout, deadline)
+            )
             if msg.get("method") == "turn/completed":
                 state.completed = True
                 yield msg
@@ -155,12 +161,7 @@ class TurnAccumulator:
         if self.events is not None:
             self.events.append(ResponseEvent.from_notification(msg, self.thread_id))
         if method == "item/agentMessage/delta":
-            item_id = params.get("itemId") or ""
-            parts = self._deltas.get(item_id)
-            if parts is None:
-                parts = self._deltas[item_id] = []
-                self._last_agent_item = item_id
-            parts.append(params.get("delta") or "")
+            self.add_delta(params.get("itemId"), params.get("delta"))
         elif method == "item/completed":
             item = params.get("item")
             if isinstance(item, dict):
@@ -177,6 +178,15 @@ class TurnAccumulator:
             self.status = turn.get("status") or "completed"
             self.error = turn.get("error")
             self.raw = msg
+
+    def add_delta(self, item_id: str | None, delta: str | None) -> None:
+        """Take one ``item/agentMessage/delta`` into account (for callers that already parsed it)."""
+        item_id = item_id or ""
+        parts = self._deltas.get(item_id)
+        if parts is None:
+            parts = self._deltas[item_id] = []
+            self._last_agent_item = item_id
+        parts.append(delta or "")
 
     def text(self) -> str:
         """The agent's final message: the last completed ``agentMessage`` that is not commentary;
