@@ -6,46 +6,12 @@
 
 from __future__ import annotations
 
-from .._model import Model, compile_spec, to_wire_value
+from .._registry_runtime import MethodSpec as MethodSpec
+from .._registry_runtime import ProtocolRegistry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-class MethodSpec:
-    """Static description of one client -> server request method."""
-
-    __slots__ = ("experimental", "method", "params", "params_nullable", "python_name", "response")
-
-    def __init__(
-        self,
-        method: str,
-        python_name: str,
-        params: str | None,
-        response: str,
-        experimental: bool,
-        params_nullable: bool = False,
-    ) -> None:
-        self.method = method
-        """Wire name, e.g. ``"thread/list"``."""
-        self.python_name = python_name
-        """Name of the method on :class:`AsyncRpcMethods` / :class:`SyncRpcMethods`."""
-        self.params = params
-        """Params model name, or ``None`` when the method takes no params (send none / ``null``)."""
-        self.response = response
-        """Response model name."""
-        self.experimental = experimental
-        """Only in the experimental API (needs ``capabilities.experimentalApi`` at ``initialize``)."""
-        self.params_nullable = params_nullable
-        """The params may be ``null``/omitted altogether."""
-
-    def __repr__(self) -> str:
-        return (
-            f"MethodSpec({self.method!r}, {self.python_name!r}, {self.params!r}, {self.response!r}, "
-            f"experimental={self.experimental!r})"
-        )
-
 
 CODEX_VERSION = "0.163.0"
 """Version of the codex binary the protocol was generated from."""
@@ -1304,80 +1270,13 @@ _ALIAS_SPECS: dict[str, Any] = {
     "ThreadItemsListCursor": "ThreadItemsListAnchor",
 }
 
-_LOADED: dict[str, type[Model]] = {}
-
-
-def load_model(name: str) -> type[Model]:
-    """The model class called ``name``, importing its module on first use (``KeyError`` if unknown)."""
-    cls = _LOADED.get(name)
-    if cls is None:
-        import importlib
-
-        module = importlib.import_module(f"{__package__}._models.{_MODULES[name]}")
-        cls = _LOADED[name] = getattr(module, name)
-    return cls
-
-
-def lookup(name: str) -> Any:
-    """A model class, or the conversion spec of a union alias (see ``codex_python_sdk._model``)."""
-    if name in _UNIONS:
-        return _UNIONS[name]
-    if name in _ALIASES:
-        return _ALIAS_SPECS.get(name)
-    return load_model(name)
-
-
-def decode(type_name: str, value: Any) -> Any:
-    """Wrap raw JSON ``value`` as ``type_name`` (a model or union alias); non-objects are returned raw."""
-    return compile_spec(type_name)(value)
-
-
-def decode_result(method: str, result: Any) -> Any:
-    """Typed view of the ``result`` of client request ``method`` (raw when the method is unknown)."""
-    spec = CLIENT_METHODS.get(method)
-    return result if spec is None else decode(spec.response, result)
-
-
-_NOTIFICATION_CONVERTERS: dict[str, Any] = {}
-
-
-def decode_notification(method: str, params: Any) -> Any:
-    """Typed view of the ``params`` of server notification ``method`` (raw when unknown)."""
-    conv = _NOTIFICATION_CONVERTERS.get(method)
-    if conv is None:
-        name = NOTIFICATIONS.get(method)
-        if name is None:
-            return params
-        conv = _NOTIFICATION_CONVERTERS[method] = compile_spec(name)
-    return conv(params)
-
-
-def decode_server_request(method: str, params: Any) -> Any:
-    """Typed view of the ``params`` of server -> client request ``method`` (raw when unknown)."""
-    names = SERVER_REQUESTS.get(method)
-    return params if names is None else decode(names[0], params)
-
-
-def encode_params(
-    type_name: str | None, args: tuple[Any, ...], kwargs: dict[str, Any], nullable: bool = False
-) -> dict[str, Any] | None:
-    """JSON params of a request from one positional params model / dict, or from keyword arguments."""
-    if type_name is None:
-        if args or kwargs:
-            raise TypeError("this method takes no params")
-        return None
-    if len(args) > 1:
-        raise TypeError(f"expected at most one positional argument (the params), got {len(args)}")
-    params = args[0] if args else None
-    if kwargs:
-        if params is not None:
-            raise TypeError("pass either a params object or keyword arguments, not both")
-        return load_model(type_name)(**kwargs).to_wire()
-    if params is None:
-        return None if nullable else {}
-    if isinstance(params, Model):
-        return params.to_wire()
-    if isinstance(params, dict):
-        value: dict[str, Any] = to_wire_value(params)
-        return value
-    raise TypeError(f"params must be a {type_name} or a dict, not {type(params).__name__}")
+_REGISTRY = ProtocolRegistry(
+    __package__, _MODULES, _ALIASES, _UNIONS, _ALIAS_SPECS, CLIENT_METHODS, NOTIFICATIONS, SERVER_REQUESTS
+)
+load_model = _REGISTRY.load_model
+lookup = _REGISTRY.lookup
+decode = _REGISTRY.decode
+decode_result = _REGISTRY.decode_result
+decode_notification = _REGISTRY.decode_notification
+decode_server_request = _REGISTRY.decode_server_request
+encode_params = _REGISTRY.encode_params
