@@ -374,7 +374,11 @@ class SeedMethods:
         )
 
     # -- command/exec ----------------------------------------------------------------------------------
-    def _command_exec_params(self, command: Sequence[str], **kw: Any) -> dict[str, Any]:
+    @staticmethod
+    def _command_exec_params(kw: Mapping[str, Any]) -> dict[str, Any]:
+        """``command/exec`` params from the keywords of ``command_exec`` / ``command_exec_events``
+        (their ``locals()``; a flag that is not among them is off)."""
+        command = kw["command"]
         if not command or not all(isinstance(c, str) for c in command):
             raise ValueError("command must be a non-empty list of strings")
         if kw["tty"] and not kw["size"]:
@@ -397,7 +401,7 @@ class SeedMethods:
             ("streamStdoutStderr", "stream_stdout_stderr"),
             ("tty", "tty"),
         ):
-            if kw[flag]:
+            if kw.get(flag):
                 params[key] = True
         return params
 
@@ -425,21 +429,7 @@ class SeedMethods:
         """Run a command under the server's sandbox (no thread needed); returns exit code and output."""
         if (stream_stdin or stream_stdout_stderr or tty) and not process_id:
             raise CodexAgenticError("streaming or tty command_exec needs a process_id")
-        params = self._command_exec_params(
-            command,
-            cwd=cwd,
-            timeout_ms=timeout_ms,
-            process_id=process_id,
-            env=env,
-            output_bytes_cap=output_bytes_cap,
-            disable_output_cap=disable_output_cap,
-            disable_timeout=disable_timeout,
-            sandbox_policy=sandbox_policy,
-            stream_stdin=stream_stdin,
-            stream_stdout_stderr=stream_stdout_stderr,
-            tty=tty,
-            size=size,
-        )
+        params = self._command_exec_params(locals())
         timeout = self._command_exec_timeout(timeout_ms, disable_timeout)
         return _typed("command/exec", await self.request("command/exec", params, timeout=timeout))
 
@@ -482,21 +472,8 @@ class SeedMethods:
         ``command/exec/completed`` with the exit code. Output is routed by process id, so concurrent turn
         streams never see it. Leaving early terminates the process. ``process_id`` defaults to a new id."""
         process_id = process_id or f"sdk-{uuid.uuid4().hex[:12]}"
-        params = self._command_exec_params(
-            command,
-            cwd=cwd,
-            timeout_ms=timeout_ms,
-            process_id=process_id,
-            env=env,
-            output_bytes_cap=output_bytes_cap,
-            disable_output_cap=disable_output_cap,
-            disable_timeout=disable_timeout,
-            sandbox_policy=sandbox_policy,
-            stream_stdin=stream_stdin,
-            stream_stdout_stderr=True,
-            tty=tty,
-            size=size,
-        )
+        params = self._command_exec_params(locals())
+        params["streamStdoutStderr"] = True
         conn = await self._connection()
         queue = self._router.subscribe_process(process_id)
         done = False

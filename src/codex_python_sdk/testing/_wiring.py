@@ -207,18 +207,8 @@ class FakeHome:
         return f"<FakeHome {self.root}{' closed' if self._closed else ''}>"
 
 
-class FakeModelClient(CodexAgenticClient):
-    """A :class:`CodexAgenticClient` running the real app-server against a :class:`FakeModel`.
-
-    Made by :meth:`FakeModel.client` / :meth:`FakeHome.client`; closing it also releases its
-    :class:`FakeHome` (deleted when no client uses it any more and nobody else owns it).
-    """
-
-    def __init__(self, fake_home: FakeHome, **kwargs: Any) -> None:
-        """Build the client; ``kwargs`` are final client keywords (see :meth:`FakeHome.client_kwargs`)."""
-        super().__init__(**kwargs)
-        object.__setattr__(self, "fake_home", fake_home)
-        fake_home._acquire(self)
+class _FakeHomeViews:
+    """What both kit clients tell about where their app-server lives."""
 
     fake_home: FakeHome
     """The directories this client's app-server lives in."""
@@ -238,6 +228,20 @@ class FakeModelClient(CodexAgenticClient):
         """The app-server's ``CODEX_HOME``."""
         return self.fake_home.codex_home
 
+
+class FakeModelClient(_FakeHomeViews, CodexAgenticClient):
+    """A :class:`CodexAgenticClient` running the real app-server against a :class:`FakeModel`.
+
+    Made by :meth:`FakeModel.client` / :meth:`FakeHome.client`; closing it also releases its
+    :class:`FakeHome` (deleted when no client uses it any more and nobody else owns it).
+    """
+
+    def __init__(self, fake_home: FakeHome, **kwargs: Any) -> None:
+        """Build the client; ``kwargs`` are final client keywords (see :meth:`FakeHome.client_kwargs`)."""
+        super().__init__(**kwargs)
+        object.__setattr__(self, "fake_home", fake_home)
+        fake_home._acquire(self)
+
     def __enter__(self) -> FakeModelClient:
         super().__enter__()
         return self
@@ -250,7 +254,7 @@ class FakeModelClient(CodexAgenticClient):
             self.fake_home._release(self)
 
 
-class AsyncFakeModelClient(AsyncCodexAgenticClient):
+class AsyncFakeModelClient(_FakeHomeViews, AsyncCodexAgenticClient):
     """An :class:`AsyncCodexAgenticClient` running the real app-server against a :class:`FakeModel`.
 
     Use it as ``async with model.async_client() as client:`` inside the event loop of your test.
@@ -260,23 +264,7 @@ class AsyncFakeModelClient(AsyncCodexAgenticClient):
         """Build the client; ``kwargs`` are final client keywords (see :meth:`FakeHome.client_kwargs`)."""
         super().__init__(**kwargs)
         self.fake_home = fake_home
-        """The directories this client's app-server lives in."""
         fake_home._acquire(self)
-
-    @property
-    def model(self) -> FakeModel:
-        """The fake model this client talks to."""
-        return self.fake_home.model
-
-    @property
-    def workspace(self) -> Path:
-        """The app-server's working directory (the default thread cwd)."""
-        return self.fake_home.workspace
-
-    @property
-    def codex_home(self) -> Path:
-        """The app-server's ``CODEX_HOME``."""
-        return self.fake_home.codex_home
 
     async def __aenter__(self) -> AsyncFakeModelClient:
         await super().__aenter__()
