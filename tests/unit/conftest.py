@@ -46,6 +46,15 @@ class FakeAppServer:
     def server_request(self, rid: int, method: str, params: dict[str, Any]) -> None:
         self.transport.feed({"id": rid, "method": method, "params": params})
 
+    async def settle(self, predicate: Callable[[], object], timeout: float = 2.0) -> None:
+        """Let the loop run until ``predicate()`` holds (the client reacts asynchronously); fail after
+        ``timeout`` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the expected client reaction did not happen in time")
+            await asyncio.sleep(0.01)
+
     def sent(self, method: str) -> list[dict[str, Any]]:
         """Params of every request/notification/response the client sent with ``method``."""
         return [m.get("params") or {} for m in self.requests if m.get("method") == method]

@@ -147,10 +147,7 @@ def test_leaving_a_stream_early_interrupts_the_turn(server: Any, make_client: An
             async for event in client.responses_events(prompt="x"):
                 if event.type == "item/agentMessage/delta":
                     break
-            for _ in range(50):
-                if server.sent("turn/interrupt"):
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.sent("turn/interrupt"))
 
     run(main())
     assert server.sent("turn/interrupt") == [{"threadId": "thread-1", "turnId": "turn-2"}]
@@ -166,10 +163,7 @@ def test_cancelling_responses_create_interrupts_the_turn(server: Any, make_clien
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            for _ in range(50):
-                if server.sent("turn/interrupt"):
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.sent("turn/interrupt"))
 
     run(main())
     assert len(server.sent("turn/interrupt")) == 1
@@ -202,10 +196,7 @@ def test_idle_timeout_raises_and_interrupts(server: Any, make_client: Any, run: 
         async with make_client(stream_idle_timeout_seconds=0.2) as client:
             with pytest.raises(StreamIdleTimeoutError):
                 await client.responses_create(prompt="x")
-            for _ in range(50):
-                if server.sent("turn/interrupt"):
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.sent("turn/interrupt"))
             assert not client.closed  # an idle timeout is not a dead connection
 
     run(main())
@@ -227,10 +218,7 @@ def test_time_in_an_approval_hook_is_not_idleness(server: Any, make_client: Any,
     async def main() -> Any:
         async with make_client(stream_idle_timeout_seconds=0.15, on_command_approval=slow_hook) as client:
             task = asyncio.ensure_future(client.responses_create(prompt="x"))
-            for _ in range(100):
-                if server.responses():
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.responses())
             server.agent_message("thread-1", "turn-2", "approved and done")
             server.complete("thread-1", "turn-2")
             return await task
@@ -407,10 +395,7 @@ def test_turn_deadline_interrupts_a_turn_that_keeps_retrying(server: Any, make_c
         async with make_client(stream_idle_timeout_seconds=1, turn_timeout_seconds=0.3) as client:
             with pytest.raises(TurnTimeoutError):
                 await client.responses_create(prompt="x")
-            for _ in range(50):
-                if server.sent("turn/interrupt"):
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.sent("turn/interrupt"))
 
     run(main())
     assert len(server.sent("turn/interrupt")) == 1

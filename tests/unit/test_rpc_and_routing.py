@@ -44,10 +44,7 @@ def test_server_request_ids_are_kept_apart_from_ours_and_answered_once(
             server.server_request(
                 ours, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u", "itemId": "c"}
             )
-            for _ in range(100):
-                if server.responses():
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: server.responses())
             server.reply(ours, {"late": True})
             assert await pending == {"late": True}
             # serverRequest/resolved after our answer must not trigger a second answer.
@@ -72,10 +69,7 @@ def test_default_answers_are_fail_closed(server: Any, make_client: Any, run: Any
         async with make_client():
             for rid, (method, _) in requests.items():
                 server.server_request(rid, method, {"threadId": "t", "turnId": "u"})
-            for _ in range(100):
-                if len(server.responses()) == len(requests):
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: len(server.responses()) == len(requests))
 
     run(main())
     got = {r["id"]: r["result"] for r in server.responses()}
@@ -97,10 +91,7 @@ def test_invalid_hook_result_and_raising_hook_are_answered_fail_closed_and_repor
                 0, "item/commandExecution/requestApproval", {"threadId": "t", "turnId": "u"}
             )
             server.server_request(1, "item/fileChange/requestApproval", {"threadId": "t", "turnId": "u"})
-            for _ in range(100):
-                if len(server.responses()) == 2:
-                    break
-                await asyncio.sleep(0.01)
+            await server.settle(lambda: len(server.responses()) == 2)
             return list(client.hook_errors)
 
     errors = run(main())
