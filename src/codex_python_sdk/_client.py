@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
-from ._routing import Listener, Router
+from ._routing import EndOfQueue, Listener, Router
 from ._rpc import RpcConnection
 from ._seed_methods import SeedMethods
 from ._server_requests import HookError, ServerRequestDispatcher
@@ -419,10 +419,8 @@ class AsyncCodexAgenticClient(SeedMethods):
             while True:
                 msg = await listener.queue.get()
                 yield ResponseEvent.from_notification(msg)
-        except Exception as exc:
-            if type(exc).__name__ == "EndOfQueue":
-                return
-            raise
+        except EndOfQueue:  # the listener was closed: the iteration simply ends
+            return
         finally:
             listener.close()
 
