@@ -16,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Generic, TypeVar
 
-from .errors import CodexAgenticError
+from .errors import ClientClosedError, CodexAgenticError
 
 __all__ = ["Portal"]
 
@@ -162,6 +162,9 @@ class Portal:
                         return
                     if isinstance(item, _Failure):
                         finished = True
+                        if isinstance(item.error, asyncio.CancelledError):
+                            # Only closing the client cancels a stream the caller is still reading.
+                            raise ClientClosedError("the client was closed while this stream was read")
                         raise item.error
                     yield item
         finally:

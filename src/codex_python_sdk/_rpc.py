@@ -20,7 +20,13 @@ from typing import Any
 import orjson
 
 from ._transport import Transport
-from .errors import AppServerConnectionError, CodexAgenticError, RequestTimeoutError, error_from_rpc
+from .errors import (
+    AppServerConnectionError,
+    ClientClosedError,
+    CodexAgenticError,
+    RequestTimeoutError,
+    error_from_rpc,
+)
 
 __all__ = ["RpcConnection", "redact"]
 
@@ -91,6 +97,7 @@ class RpcConnection:
         self._server_pending: dict[Any, str] = {}
         self._close_callbacks: list[Callable[[AppServerConnectionError], None]] = []
         self.close_error: AppServerConnectionError | None = None
+        self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
@@ -158,14 +165,19 @@ class RpcConnection:
         if self.close_error is not None:
             return
         code = self.transport.returncode
-        what = f"app-server exited with code {code}" if code is not None else "app-server connection closed"
-        if exc is not None:
-            what += f" ({exc})"
-        error = AppServerConnectionError(
-            f"{what}; the client is closed, create a new one",
-            stderr_tail=self.transport.stderr_tail(),
-            returncode=code,
-        )
+        if self._closing:
+            error: AppServerConnectionError = ClientClosedError(
+                "the client was closed", stderr_tail=self.transport.stderr_tail(), returncode=code
+            )
+        else:
+            what = "app-server connection closed" if code is None else f"app-server exited with code {code}"
+            if exc is not None:
+                what += f" ({exc})"
+            error = AppServerConnectionError(
+                f"{what}; the client is closed, create a new one",
+                stderr_tail=self.transport.stderr_tail(),
+                returncode=code,
+            )
         self.close_error = error
         pending, self._pending = self._pending, {}
         for future, method in pending.values():
@@ -272,13 +284,15 @@ class RpcConnection:
         await self.transport.drain()
 
     async def aclose(self) -> None:
-        """Close the transport (gracefully, then forcefully) and fail what is still pending."""
+        """Close the transport (gracefully, then forcefully) and fail what is still pending with
+        :class:`ClientClosedError`."""
+        self._closing = True
         await self.transport.aclose()
         self.connection_lost(None)
 
 
 def _with_method(error: AppServerConnectionError, method: str) -> AppServerConnectionError:
-    clone = AppServerConnectionError(
+    clone = type(error)(
         f"{method}: {error.message}",
         stderr_tail=error.stderr_tail,
         returncode=error.returncode,

@@ -130,3 +130,28 @@ def _has_module(relative: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec("codex_python_sdk" + relative) is not None
+
+
+def test_closing_the_client_ends_a_stream_read_in_another_thread_with_client_closed(server: Any) -> None:
+    from codex_python_sdk import ClientClosedError
+
+    server.turn_script = server.hanging_turn
+    client = _sync_client(server)
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in client.responses_events(prompt="x"):
+                pass
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    deadline = time.time() + 5
+    while "thread-1" not in server.active_turns and time.time() < deadline:
+        time.sleep(0.01)
+    client.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], ClientClosedError)
