@@ -290,6 +290,8 @@ class AsyncCodexAgenticClient(SeedMethods):
             task.cancel()
         if self._conn is not None:
             await self._conn.aclose()
+        elif self._transport is not None:
+            await self._transport.aclose()  # e.g. an app-server a factory started that was never used
         self._router.fail_all(ClientClosedError("the client is closed"))
         if self._owns_policy_engine:
             closer = getattr(self.policy_engine, "aclose", None) or getattr(self.policy_engine, "close", None)

@@ -194,3 +194,12 @@ def test_closing_the_client_reaps_the_app_server(fake_model: FakeModel, home: Pa
     client.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone and reaped: no zombie left behind
+
+
+def test_closing_an_unused_client_stops_its_app_server(fake_model: FakeModel, home: Path) -> None:
+    client = create_client(**client_kwargs(fake_model, home))
+    transport = client._async._transport
+    assert isinstance(transport, StdioTransport) and transport.pid is not None
+    client.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(transport.pid, 0)
