@@ -331,6 +331,14 @@ class AgentResponse:
         return self.thread_id
 
     @property
+    def typed_items(self) -> list[Any]:
+        """:attr:`items` as the generated ``ThreadItem`` models (``AgentMessageThreadItem``,
+        ``CommandExecutionThreadItem``, ...; an unknown item type gives the base ``ThreadItem``)."""
+        from .protocol import _registry  # lazy: the generated models load on first use
+
+        return [_registry.decode("ThreadItem", item) for item in self.items]
+
+    @property
     def final_message(self) -> dict[str, Any] | None:
         """The completed ``agentMessage`` item :attr:`text` came from, if any."""
         for item in reversed(self.items):

@@ -93,3 +93,15 @@ def test_seed_methods_return_typed_results(fake_model: FakeModel, kwargs: dict[s
         page = client.thread_list(limit=1)
         assert len(page) == 1 and page[0].id == first.thread_id
         assert client.model_list()["data"]
+
+
+def test_agent_response_items_are_available_typed(fake_model: FakeModel, kwargs: dict[str, Any]) -> None:
+    shell = Reply.shell("echo typed")
+    fake_model.add(shell, Reply.text("done"))
+    with create_client(**kwargs, default_thread_params={"approvalPolicy": "never"}) as client:
+        result = client.responses_create(prompt="run it")
+    kinds = [type(item).__name__ for item in result.typed_items]
+    assert "CommandExecutionThreadItem" in kinds and kinds[-1] == "AgentMessageThreadItem"
+    command = next(i for i in result.typed_items if type(i).__name__ == "CommandExecutionThreadItem")
+    assert command.exit_code == 0 and "typed" in (command.aggregated_output or "")
+    assert result.typed_items[-1].text == "done"
