@@ -254,10 +254,6 @@ class RpcConnection:
             message["params"] = params
         self._send(message)
 
-    def is_server_request_pending(self, request_id: Any) -> bool:
-        """True while a server request is unanswered (not yet answered, not withdrawn)."""
-        return request_id in self._server_pending
-
     def withdraw_server_request(self, request_id: Any) -> bool:
         """Forget a server request the server resolved itself; a later answer is then not sent."""
         return self._server_pending.pop(request_id, None) is not None

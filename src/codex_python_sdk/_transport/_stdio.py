@@ -320,12 +320,6 @@ class StdioTransport(Transport):
             proc.kill()
             proc.wait()
 
-    def kill(self) -> None:
-        """Kill the process at once (used when the caller's interpreter is going away)."""
-        if self._proc is not None and self._proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.kill()
-
     # -- info ------------------------------------------------------------------------------------------
     def stderr_tail(self) -> list[str]:
         return list(self._stderr)
