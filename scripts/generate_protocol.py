@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _gen.emit_api import emit_init, emit_methods, emit_registry
 from _gen.emit_models import emit_aliases, emit_model_module
+from _gen.emit_schemas import emit_schemas
 from _gen.ir import Builder, SchemaError
 from _gen.types import Types
 
@@ -140,6 +141,8 @@ def generate(version: str, exp: dict[str, Any], stable: dict[str, Any]) -> dict[
         t, header, methods, notifications, server_requests, version, sha, alias_specs
     )
     files["__init__.py"], files["__init__.pyi"] = emit_init(t, header)
+    answers = {n: r for n, _, r, _, _ in server_requests}
+    files["_server_request_schemas.py"] = emit_schemas(header, exp, answers, version)
     return files
 
 

@@ -17,8 +17,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "src" / "codex_python_sdk"
-SOURCES = [(PKG / "_client.py", "AsyncCodexAgenticClient"), (PKG / "_seed_methods.py", "SeedMethods")]
-OUTPUT = PKG / "_sync_methods.py"
+SOURCES = [
+    (PKG / "_client" / "_async.py", "AsyncCodexAgenticClient"),
+    (PKG / "_client" / "_seed_methods.py", "SeedMethods"),
+]
+OUTPUT = PKG / "_client" / "_sync_methods.py"
 SKIP = {"connect", "close", "request", "notifications"}  # hand-written in _sync.py
 
 HEADER = '''"""Sync forwarding methods of ``CodexAgenticClient``.
@@ -32,10 +35,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import AsyncCodexAgenticClient
+    from ..events import AgentResponse, CommandExecEvent, ResponseEvent
+    from ._async import AsyncCodexAgenticClient
     from ._portal import Portal
     from ._seed_methods import ThreadPage
-    from .events import AgentResponse, CommandExecEvent, ResponseEvent
 
 
 class SyncMethods:

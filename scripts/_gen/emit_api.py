@@ -10,8 +10,8 @@ from .ir import MethodDef, SchemaError
 from .naming import docstring, method_py_name
 from .types import Types, pyrepr
 
-# The registry's behaviour lives in codex_python_sdk._registry_runtime; the generated module binds it to
-# the tables below under the names callers import.
+# The registry's behaviour lives in codex_python_sdk.protocol._registry_runtime; the generated module
+# binds it to the tables below under the names callers import.
 REGISTRY_BINDINGS = """
 
 _REGISTRY = ProtocolRegistry(
@@ -43,8 +43,8 @@ def emit_registry(
         "",
         "from __future__ import annotations",
         "",
-        "from .._registry_runtime import MethodSpec as MethodSpec",
-        "from .._registry_runtime import ProtocolRegistry",
+        "from ._registry_runtime import MethodSpec as MethodSpec",
+        "from ._registry_runtime import ProtocolRegistry",
         "",
         "TYPE_CHECKING = False",
         "if TYPE_CHECKING:",
@@ -83,7 +83,7 @@ def emit_registry(
     out += [f"{n} {c.module}" for n, c in sorted(t.b.classes.items())]
     out += ['"""', "_MODULES: dict[str, str] = dict(row.split() for row in _MODULE_TABLE.splitlines())"]
     out += ["", f"_ALIASES: frozenset[str] = frozenset({pyrepr(tuple(sorted(t.b.aliases)))})", ""]
-    out.append("# conversion specs of the unions (see codex_python_sdk._model.compile_spec)")
+    out.append("# conversion specs of the unions (see codex_python_sdk.protocol._base.compile_spec)")
     out.append("_UNIONS: dict[str, Any] = {")
     out += [f"    {json.dumps(n)}: {pyrepr(s)}," for n, s in sorted(t.union_specs.items())]
     out += ["}", "# aliases whose values convert (to a model or through a union); the others stay raw"]
@@ -180,7 +180,7 @@ def emit_methods(t: Types, header: list[str], methods: list[MethodDef]) -> tuple
     out += [
         "from __future__ import annotations",
         "",
-        "from .._model import UNSET",
+        "from ._base import UNSET",
         "from ._registry import CLIENT_METHODS",
         "from ._registry import decode as _decode",
         "from ._registry import encode_params as _encode",
@@ -245,7 +245,7 @@ def emit_methods(t: Types, header: list[str], methods: list[MethodDef]) -> tuple
         "from collections.abc import Awaitable, Callable, Mapping, Sequence",
         "from typing import Any, Literal, TypeAlias, overload",
         "",
-        "from .._model import UNSET, JsonObject, UnknownModel, Unset",
+        "from ._base import UNSET, JsonObject, UnknownModel, Unset",
         *_imports(t, refs, "."),
         "",
         "AsyncCall: TypeAlias = Callable[[str, dict[str, Any] | None, float | None | Unset], Awaitable[Any]]",
@@ -291,14 +291,14 @@ INIT_DOC = [
     "",
     "Every model class and type alias is reachable here by name; its module loads on first access.",
     "(The schema has a type called ``Model``; the base class of all models is",
-    "``codex_python_sdk._model.Model``.)",
+    "``codex_python_sdk.protocol._base.Model``.)",
     '"""',
 ]
 
 INIT_RUNTIME = """
 from __future__ import annotations
 
-from .._model import UNSET, TaggedUnion, UnknownModel, Unset
+from ._base import UNSET, TaggedUnion, UnknownModel, Unset
 
 _REGISTRY = frozenset(%(registry)s)
 _METHODS = frozenset(%(methods)s)
@@ -346,10 +346,8 @@ def emit_init(t: Types, header: list[str]) -> tuple[str, str]:
     classes = sorted(t.b.classes)
     aliases = sorted(t.b.aliases)
     out = [*header, *INIT_DOC, ""]
-    out.append(
-        "from .._model import UNSET as UNSET, TaggedUnion as TaggedUnion, UnknownModel as UnknownModel"
-    )
-    out.append("from .._model import Unset as Unset")
+    out.append("from ._base import UNSET as UNSET, TaggedUnion as TaggedUnion, UnknownModel as UnknownModel")
+    out.append("from ._base import Unset as Unset")
     out += [f"from ._methods import {n} as {n}" for n in METHOD_CLASSES]
     out += [f"from ._registry import {n} as {n}" for n in REGISTRY_NAMES]
     out += [f"from ._models.{t.b.classes[n].module} import {n} as {n}" for n in classes]

@@ -144,14 +144,14 @@ def emit_model_module(t: Types, module: str, classes: list[ClassDef], header: li
         "",
         "from __future__ import annotations",
         "",
-        f"from ..._model import {', '.join(runtime)}",
+        f"from .._base import {', '.join(runtime)}",
         "",
         "TYPE_CHECKING = False",
         "if TYPE_CHECKING:",
         "    from collections.abc import Mapping, Sequence",
         "    from typing import Any, ClassVar, Literal",
         "",
-        "    from ..._model import UNSET, JsonObject, UnknownModel, Unset",
+        "    from .._base import UNSET, JsonObject, UnknownModel, Unset",
     ]
     for mod in sorted(imports):
         out.append(f"    from {mod} import {', '.join(imports[mod])}")
@@ -186,7 +186,7 @@ def emit_aliases(t: Types, header: list[str]) -> str:
         "",
         "TYPE_CHECKING = False",
         "if TYPE_CHECKING:",
-        "    from .._model import UnknownModel",
+        "    from ._base import UnknownModel",
     ]
     refs: set[str] = set()
     for a in t.b.aliases.values():

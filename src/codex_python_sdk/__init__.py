@@ -27,18 +27,18 @@ if TYPE_CHECKING:
 # name -> module that defines it (relative to this package)
 _EXPORTS: dict[str, str] = {
     # clients
-    "AsyncCodexAgenticClient": "._client",
-    "CodexAgenticClient": "._sync",
-    "create_client": "._factory",
-    "create_async_client": "._factory",
-    "DEFAULT_CLI_COMMAND": "._options",
-    "DEFAULT_APP_SERVER_ARGS": "._options",
-    "DEFAULT_THREAD_BASELINE": "._options",
-    "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS": "._options",
-    "ThreadPage": "._seed_methods",
-    "RawToml": "._toml",
-    "HookError": "._server_requests",
-    "RequestContext": "._server_requests",
+    "AsyncCodexAgenticClient": "._client._async",
+    "CodexAgenticClient": "._client._sync",
+    "create_client": "._client._factory",
+    "create_async_client": "._client._factory",
+    "DEFAULT_CLI_COMMAND": "._client._options",
+    "DEFAULT_APP_SERVER_ARGS": "._client._options",
+    "DEFAULT_THREAD_BASELINE": "._client._options",
+    "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS": "._client._options",
+    "ThreadPage": "._client._seed_methods",
+    "RawToml": "._client._toml",
+    "HookError": "._client._server_requests",
+    "RequestContext": "._client._server_requests",
     # results and events
     "AgentResponse": ".events",
     "ResponseEvent": ".events",
@@ -178,18 +178,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from ._client import AsyncCodexAgenticClient
-    from ._factory import create_async_client, create_client
-    from ._options import (
+    from ._client._async import AsyncCodexAgenticClient
+    from ._client._factory import create_async_client, create_client
+    from ._client._options import (
         DEFAULT_APP_SERVER_ARGS,
         DEFAULT_CLI_COMMAND,
         DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
         DEFAULT_THREAD_BASELINE,
     )
-    from ._seed_methods import ThreadPage
-    from ._server_requests import HookError, RequestContext
-    from ._sync import CodexAgenticClient
-    from ._toml import RawToml
+    from ._client._seed_methods import ThreadPage
+    from ._client._server_requests import HookError, RequestContext
+    from ._client._sync import CodexAgenticClient
+    from ._client._toml import RawToml
     from ._transport import MemoryTransport, StdioTransport, Transport
     from .errors import (
         AppServerConnectionError,

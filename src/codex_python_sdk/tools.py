@@ -49,8 +49,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, overload
 
-from ._schema_check import check
-from ._server_requests import RequestContext
+from ._client._server_requests import RequestContext
+from .protocol._schema_check import check
 
 __all__ = ["Tool", "ToolError", "ToolRegistry", "tool"]
 

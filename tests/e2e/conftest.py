@@ -18,7 +18,7 @@ _BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(_BENCH) not in sys.path:  # raw_driver, used by test_fake_model.py
     sys.path.insert(0, str(_BENCH))
 
-from codex_python_sdk._options import HOOK_NAMES  # noqa: E402
+from codex_python_sdk._client._options import HOOK_NAMES  # noqa: E402
 from codex_python_sdk.testing import FakeModel, FakeModelClient  # noqa: E402
 
 

@@ -23,9 +23,9 @@ from codex_python_sdk import (
     SessionNotFoundError,
     ThreadNotFoundError,
 )
-from codex_python_sdk._binary import ENV_VAR, resolve_codex_binary
-from codex_python_sdk._options import ClientOptions
-from codex_python_sdk._toml import encode_overrides, toml_value
+from codex_python_sdk._client._options import ClientOptions
+from codex_python_sdk._client._toml import encode_overrides, toml_value
+from codex_python_sdk._transport._binary import ENV_VAR, resolve_codex_binary
 from codex_python_sdk.errors import CodexAgenticError, error_from_rpc
 
 tomllib = pytest.importorskip("tomllib")  # Python >= 3.11; the encoder itself has no dependency
@@ -103,7 +103,7 @@ def test_explicit_binary_that_does_not_exist_is_an_error_naming_all_four(
 
 
 def test_nothing_found_names_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
-    import codex_python_sdk._binary as binary
+    import codex_python_sdk._transport._binary as binary
 
     monkeypatch.delenv(ENV_VAR, raising=False)
     monkeypatch.setattr(binary, "_bundled", lambda: (None, "openai-codex-cli-bin is not installed"))

@@ -18,7 +18,7 @@ from codex_python_sdk import (
     RuleBasedPolicyEngine,
     build_policy_engine_from_rubric,
 )
-from codex_python_sdk._server_requests import validate_result
+from codex_python_sdk._client._server_requests import validate_result
 from codex_python_sdk.policy import LlmRubricPolicyEngine, PolicyRubricError
 from codex_python_sdk.policy._rules import inner_command, is_simple_command
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from codex_python_sdk import protocol as P
-from codex_python_sdk._model import UNSET, Model, UnknownModel, Unset
 from codex_python_sdk.protocol import _registry as R
+from codex_python_sdk.protocol._base import UNSET, Model, UnknownModel, Unset
 from codex_python_sdk.protocol._methods import AsyncRpcMethods, SyncRpcMethods
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,10 @@ def test_checked_in_code_matches_the_pinned_binary() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+# The protocol layer's runtime: hand-written, linted and type-checked like the rest of the code.
+HAND_WRITTEN = frozenset({"_base.py", "_registry_runtime.py", "_schema_check.py"})
+
+
 def test_headers_name_version_and_schema_hash(schemas: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
     version, exp, _ = schemas
     canonical = json.dumps(exp, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -63,6 +67,7 @@ def test_headers_name_version_and_schema_hash(schemas: tuple[str, dict[str, Any]
     assert R.CODEX_VERSION == version == "0.163.0"
     assert sha == R.SCHEMA_SHA256
     files = [*PROTOCOL.rglob("*.py"), *PROTOCOL.rglob("*.pyi")]
+    files = [f for f in files if f.relative_to(PROTOCOL).as_posix() not in HAND_WRITTEN]
     assert len(files) > 700
     for path in files:
         head = path.read_text(encoding="utf-8").splitlines()[:3]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from codex_python_sdk import ExecStyleRenderer, ResponseEvent, render_exec_style_events
-from codex_python_sdk.render import resolve_color_mode
+from codex_python_sdk.render._exec import resolve_color_mode
 
 
 def note(method: str, **params: Any) -> ResponseEvent:

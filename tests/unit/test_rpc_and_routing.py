@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from codex_python_sdk._routing import EventQueue, Router
+from codex_python_sdk._client._routing import EventQueue, Router
 from codex_python_sdk.errors import NotificationOverflowError
 
 

@@ -107,7 +107,7 @@ def test_sync_facade_has_every_public_async_method() -> None:
 
 
 def test_importing_the_package_is_lazy() -> None:
-    heavy = ("asyncio", "orjson", "codex_python_sdk._client", "codex_python_sdk.protocol")
+    heavy = ("asyncio", "orjson", "codex_python_sdk._client._async", "codex_python_sdk.protocol")
     code = f"import sys, codex_python_sdk\nprint([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -217,7 +217,10 @@ def test_plugin_import_is_cheap() -> None:
     )
     loaded = json.loads(subprocess.check_output([sys.executable, "-c", code]))
     assert "codex_python_sdk.testing.pytest_plugin" in loaded
-    assert "codex_python_sdk._client" not in loaded and "codex_python_sdk.testing._fake_model" not in loaded
+    assert (
+        "codex_python_sdk._client._async" not in loaded
+        and "codex_python_sdk.testing._fake_model" not in loaded
+    )
 
 
 def test_plugin_fixtures_markers_and_async_runner(pytester: pytest.Pytester) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypedDict
 import pytest
 
 from codex_python_sdk import ImageInput, LocalImageInput, RequestContext, Tool, tool
-from codex_python_sdk._server_requests import validate_result
+from codex_python_sdk._client._server_requests import validate_result
 from codex_python_sdk.tools import ToolError, ToolRegistry
 
 

@@ -24,9 +24,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._binary import ResolvedBinary
-from .._launch import popen_app_server
 from ._base import Receiver, Transport
+from ._binary import ResolvedBinary
+from ._spawn import popen_app_server
 
 __all__ = ["StdioTransport"]
 
@@ -139,7 +139,7 @@ class StdioTransport(Transport):
         process: subprocess.Popen[bytes] | None = None,
         binary: ResolvedBinary | None = None,
     ) -> None:
-        """``process``: an app-server already spawned with ``argv`` (see ``_launch``); ``binary``: how its
+        """``process``: an app-server already spawned with ``argv`` (see ``_spawn``); ``binary``: how its
         executable was found (for diagnostics)."""
         self._argv = list(argv)
         self.binary = binary

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AuthRequiredError, MethodNotFoundError
 from ..events import ResponseEvent
-from ..render import render_exec_style_events
+from ..render._exec import render_exec_style_events
 from ._fake import EVENTS_ANSWER, FakeBackend, expected_answer
 from ._runner import Runner, Skip
 

@@ -76,7 +76,7 @@ def _backend(args: argparse.Namespace) -> Iterator[tuple[Any, FakeBackend | None
 
     The client connects lazily, inside the first case, so a codex that does not start is a [FAIL] line.
     """
-    from .._sync import CodexAgenticClient
+    from .._client._sync import CodexAgenticClient
 
     with contextlib.ExitStack() as stack:
         fake: FakeBackend | None = None

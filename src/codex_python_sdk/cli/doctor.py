@@ -32,7 +32,7 @@ def _line(out: TextIO, mark: str, label: str, text: str) -> None:
 
 def run_doctor(out: TextIO, *, codex_command: str | None = None, timeout: float = 30.0) -> int:
     """Print the checks to ``out``; return 0 when the app-server initialized, else 1."""
-    from .._binary import resolve_codex_binary
+    from .._transport._binary import resolve_codex_binary
     from .._version import __version__
     from ..errors import CodexAgenticError
 
@@ -52,7 +52,7 @@ def run_doctor(out: TextIO, *, codex_command: str | None = None, timeout: float 
     except (OSError, subprocess.TimeoutExpired) as exc:
         _line(out, "FAIL", "codex --version", f"{type(exc).__name__}: {exc}")
 
-    from .._sync import CodexAgenticClient
+    from .._client._sync import CodexAgenticClient
 
     client = CodexAgenticClient(codex_command=binary.path, request_timeout_seconds=timeout)
     try:

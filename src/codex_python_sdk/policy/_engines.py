@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .._server_requests import RequestContext
+from .._client._server_requests import RequestContext
 from ._rubric import PolicyRubric, to_rubric
 from ._rules import KINDS
 

@@ -270,7 +270,7 @@ class LlmRubricPolicyEngine:
             if self._client is not None and self._client.closed:
                 self._client = None  # its app-server died: start a new one
             if self._client is None:
-                from .._client import AsyncCodexAgenticClient
+                from .._client._async import AsyncCodexAgenticClient
 
                 options: dict[str, Any] = {
                     "client_name": "codex-python-sdk-policy-judge",

@@ -384,7 +384,7 @@ def _answers_from_list(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def compile_decision(kind: str, decision: Any, rule: str) -> Decision:
     """A rule's (or default's) decision as a function of the params; RuleError when it is not valid."""
-    from .._server_requests import validate_result
+    from .._client._server_requests import validate_result
 
     if isinstance(decision, str):
         if decision not in DECISIONS[kind]:

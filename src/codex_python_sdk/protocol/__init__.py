@@ -6,11 +6,11 @@
 
 Every model class and type alias is reachable here by name; its module loads on first access.
 (The schema has a type called ``Model``; the base class of all models is
-``codex_python_sdk._model.Model``.)
+``codex_python_sdk.protocol._base.Model``.)
 """
 from __future__ import annotations
 
-from .._model import UNSET, TaggedUnion, UnknownModel, Unset
+from ._base import UNSET, TaggedUnion, UnknownModel, Unset
 
 _REGISTRY = frozenset(("CLIENT_METHODS", "CODEX_VERSION", "EXPERIMENTAL_SERVER_REQUESTS", "MethodSpec", "NOTIFICATIONS", "SCHEMA_SHA256", "SERVER_REQUESTS", "decode", "decode_notification", "decode_result", "decode_server_request", "load_model"))
 _METHODS = frozenset(("AsyncRpcMethods", "SyncRpcMethods"))

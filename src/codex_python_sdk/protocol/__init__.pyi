@@ -6,11 +6,11 @@
 
 Every model class and type alias is reachable here by name; its module loads on first access.
 (The schema has a type called ``Model``; the base class of all models is
-``codex_python_sdk._model.Model``.)
+``codex_python_sdk.protocol._base.Model``.)
 """
 
-from .._model import UNSET as UNSET, TaggedUnion as TaggedUnion, UnknownModel as UnknownModel
-from .._model import Unset as Unset
+from ._base import UNSET as UNSET, TaggedUnion as TaggedUnion, UnknownModel as UnknownModel
+from ._base import Unset as Unset
 from ._methods import AsyncRpcMethods as AsyncRpcMethods
 from ._methods import SyncRpcMethods as SyncRpcMethods
 from ._registry import CLIENT_METHODS as CLIENT_METHODS

@@ -14,7 +14,7 @@ from typing import Any, Literal, Optional, TypeAlias, Union
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import UnknownModel
+    from ._base import UnknownModel
     from ._models.ask_for_approval import GranularAskForApproval
     from ._models.codex_error_info import ActiveTurnNotSteerableCodexErrorInfo, HttpConnectionFailedCodexErrorInfo, ResponseStreamConnectionFailedCodexErrorInfo, ResponseStreamDisconnectedCodexErrorInfo, ResponseTooManyFailedAttemptsCodexErrorInfo
     from ._models.command_execution_approval_decision import AcceptWithExecpolicyAmendmentCommandExecutionApprovalDecision, ApplyNetworkPolicyAmendmentCommandExecutionApprovalDecision

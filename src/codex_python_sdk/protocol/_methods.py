@@ -13,7 +13,7 @@ import the models; they load on first use. The signatures are in ``_methods.pyi`
 
 from __future__ import annotations
 
-from .._model import UNSET
+from ._base import UNSET
 from ._registry import CLIENT_METHODS
 from ._registry import decode as _decode
 from ._registry import encode_params as _encode

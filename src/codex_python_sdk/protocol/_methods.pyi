@@ -14,7 +14,7 @@ import the models; they load on first use. The signatures are in ``_methods.pyi`
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias, overload
 
-from .._model import UNSET, JsonObject, UnknownModel, Unset
+from ._base import UNSET, JsonObject, UnknownModel, Unset
 from ._aliases import AbsolutePathBuf, AddCreditsNudgeCreditType, ApprovalsReviewer, AskForApproval, CodexResponseHandoffMode, ConversationTextRole, CyberAccessProgram, McpServerOauthClientRegistration, McpServerStatusDetail, MergeStrategy, MultiAgentMode, Personality, PluginListMarketplaceKind, PluginSearchScope, PluginShareDiscoverability, PluginShareUpdateDiscoverability, ProjectSortKey, RealtimeConversationVersion, RealtimeOutputModality, RealtimeVoice, ReasoningEffort, ReasoningSummary, RemoteControlClientsListOrder, RequestId, ReviewDelivery, SandboxMode, SortDirection, ThreadGoalMutationOrigin, ThreadGoalStatus, ThreadHistoryMode, ThreadItemsListCursor, ThreadListCwdFilter, ThreadMemoryMode, ThreadSearchSortKey, ThreadSortKey, ThreadSource, ThreadSourceKind, ThreadStartSource, TurnItemsView, WindowsSandboxSetupMode
 from ._models.additional_context_entry import AdditionalContextEntry
 from ._models.apps_installed_params import AppsInstalledParams

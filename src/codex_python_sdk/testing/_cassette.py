@@ -16,14 +16,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from .._rpc import redact as _rpc_redact
+from .._redact import redact
 from .._transport import Receiver, Transport
 from .._version import __version__
 
@@ -35,38 +34,16 @@ CASSETTE_VERSION = 1
 Direction = Literal["c2s", "s2c"]
 """``c2s``: client to app-server; ``s2c``: app-server to client."""
 
-REDACTED = "<redacted>"
-_SECRET_KEY_ENDINGS = ("apikey", "token", "secret", "password", "authorization", "credentials", "cookie")
-_SECRET_VALUES = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}|\bBearer\s+[A-Za-z0-9._~+/\-]{8,}=*", re.IGNORECASE)
-
-
-def _secret_key(key: str) -> bool:
-    norm = key.lower().replace("_", "").replace("-", "")
-    return norm.endswith(_SECRET_KEY_ENDINGS)
-
 
 def scrub(value: Any) -> Any:
     """A copy of ``value`` with secrets replaced by ``<redacted>`` (what cassettes store).
 
-    Applies the client's log redaction (``_rpc.redact``: exact secret key names), then also redacts
-    string values under keys *ending* in a secret word (``OPENAI_API_KEY``, ``accessToken`` ...) and
-    ``sk-...`` / ``Bearer ...`` substrings anywhere. Counters such as ``inputTokens`` are not strings,
-    so they stay.
+    The same redaction as the client's logs and errors (``codex_python_sdk._redact``): values under keys
+    that name a secret (``OPENAI_API_KEY``, ``accessToken`` ...), the value of a config edit of a secret
+    key path, and ``sk-...`` / ``Bearer ...`` / JWT substrings anywhere. Counters such as ``inputTokens``
+    stay.
     """
-    return _scrub(_rpc_redact(value))
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if isinstance(k, str) and isinstance(v, str) and _secret_key(k) else _scrub(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, str) and ("sk-" in value or "earer" in value):
-        return _SECRET_VALUES.sub(REDACTED, value)
-    return value
+    return redact(value)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,8 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .._client import AsyncCodexAgenticClient
-from .._sync import CodexAgenticClient
+from .._client._async import AsyncCodexAgenticClient
+from .._client._sync import CodexAgenticClient
 
 if TYPE_CHECKING:
     from ._cassette import RecordingTransport

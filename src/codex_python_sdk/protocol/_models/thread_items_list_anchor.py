@@ -6,14 +6,14 @@
 
 from __future__ import annotations
 
-from ..._model import Field as _Field, Model as _Model, TaggedUnion as _TaggedUnion
+from .._base import Field as _Field, Model as _Model, TaggedUnion as _TaggedUnion
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, ClassVar, Literal
 
-    from ..._model import UNSET, JsonObject, UnknownModel, Unset
+    from .._base import UNSET, JsonObject, UnknownModel, Unset
 
 
 class ThreadItemsListAnchor(_TaggedUnion):

@@ -19,8 +19,9 @@ from typing import Any
 
 import orjson
 
-from ._transport import Transport
-from .errors import (
+from .._redact import redact
+from .._transport import Transport
+from ..errors import (
     AppServerConnectionError,
     ClientClosedError,
     CodexAgenticError,
@@ -28,42 +29,11 @@ from .errors import (
     error_from_rpc,
 )
 
-__all__ = ["RpcConnection", "redact"]
+__all__ = ["RpcConnection"]
 
 logger = logging.getLogger("codex_python_sdk")
 # A library logs; the application decides where logs go (no "No handlers" noise, no lastResort prints).
 logger.addHandler(logging.NullHandler())
-
-_SECRET_KEYS = frozenset(
-    {
-        "apikey",
-        "api_key",
-        "accesstoken",
-        "access_token",
-        "idtoken",
-        "id_token",
-        "refreshtoken",
-        "refresh_token",
-        "token",
-        "authorization",
-        "password",
-        "secret",
-        "chatgptaccesstoken",
-        "bearertoken",
-    }
-)
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with secret-looking keys (API keys, tokens) replaced for logging."""
-    if isinstance(value, dict):
-        return {
-            k: ("<redacted>" if isinstance(k, str) and k.lower() in _SECRET_KEYS else redact(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
 
 
 def _loads(data: bytes) -> Any:

@@ -1,6 +1,6 @@
 """What each rendered line says: colours, tags and the text of every event kind.
 
-Split from :mod:`codex_python_sdk.render` (which holds the renderer's state machine) so that both stay
+Split from :mod:`codex_python_sdk.render._exec` (which holds the renderer's state machine) so that both stay
 small; nothing here keeps state.
 """
 
@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .events import ResponseEvent
+from ..events import ResponseEvent
 
 _RESET = "\x1b[0m"
 _PALETTES = {  # role=SGR codes

@@ -16,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, Generic, TypeVar
 
-from .errors import ClientClosedError, CodexAgenticError
+from ..errors import ClientClosedError, CodexAgenticError
 
 __all__ = ["Portal"]
 

@@ -2,7 +2,7 @@
 
 One client owns one app-server connection. Turns on different threads run concurrently over it; each
 turn's events reach only that turn's stream. The seed's long tail of convenience methods lives in the
-:class:`~codex_python_sdk._seed_methods.SeedMethods` mixin; every protocol method is on :attr:`rpc`.
+:class:`~codex_python_sdk._client._seed_methods.SeedMethods` mixin; every protocol method is on :attr:`rpc`.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._rpc._connection import RpcConnection
+from .._transport import StdioTransport, Transport
+from .._version import __version__
+from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
+from ..events import AgentResponse, ResponseEvent
+from ..inputs import to_wire_input
 from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
 from ._routing import EndOfQueue, Listener, Router
-from ._rpc import RpcConnection
 from ._seed_methods import SeedMethods
 from ._server_requests import HookError, ServerRequestDispatcher
-from ._transport import StdioTransport, Transport
 from ._turns import TurnAccumulator, TurnState, turn_messages
-from ._version import __version__
-from .errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
-from .events import AgentResponse, ResponseEvent
-from .inputs import to_wire_input
 
 if TYPE_CHECKING:
-    from .protocol._methods import AsyncRpcMethods
-    from .tools import ToolRegistry
+    from ..protocol._methods import AsyncRpcMethods
+    from ..tools import ToolRegistry
 
 __all__ = ["AsyncCodexAgenticClient"]
 
@@ -142,7 +142,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         self.on_hook_error = on_hook_error
         self._owns_policy_engine = False
         if policy_engine is None and policy_rubric is not None:
-            from .policy import build_policy_engine_from_rubric  # the one upward import: seed API
+            from ..policy import build_policy_engine_from_rubric  # the one upward import: seed API
 
             policy_engine = build_policy_engine_from_rubric(policy_rubric)
             self._owns_policy_engine = True
@@ -151,7 +151,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         self._transport = transport
         self._tool_registry: ToolRegistry | None = None
         if tools:
-            from .tools import ToolRegistry  # features layer, imported only when tools are used
+            from ..tools import ToolRegistry  # features layer, imported only when tools are used
 
             self._tool_registry = ToolRegistry(tools)
         self._conn: RpcConnection | None = None
@@ -382,7 +382,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         return result
 
     async def _rpc_call(self, method: str, params: Any, timeout: Any) -> Any:
-        from ._model import UNSET
+        from ..protocol._base import UNSET
 
         return await self.request(method, params, timeout=_UNSET if timeout is UNSET else timeout)
 
@@ -390,7 +390,7 @@ class AsyncCodexAgenticClient(SeedMethods):
     def rpc(self) -> AsyncRpcMethods:
         """Every protocol method as a typed call: ``await client.rpc.thread_list(limit=10)``."""
         if self._rpc is None:
-            from .protocol._methods import AsyncRpcMethods
+            from ..protocol._methods import AsyncRpcMethods
 
             self._rpc = AsyncRpcMethods(self._rpc_call)
         return self._rpc
@@ -439,7 +439,7 @@ class AsyncCodexAgenticClient(SeedMethods):
         if self._tool_registry is None:
             if not has_python:
                 return lambda _thread_id: None
-            from .tools import ToolRegistry
+            from ..tools import ToolRegistry
 
             self._tool_registry = ToolRegistry()
         return self._tool_registry.prepare(params)

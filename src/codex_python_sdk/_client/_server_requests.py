@@ -34,10 +34,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._rpc._connection import RpcConnection
+from ..errors import CodexAgenticError
+from ..protocol._schema_check import check
 from ._routing import Router
-from ._rpc import RpcConnection
-from ._schema_check import check
-from .errors import CodexAgenticError
 
 __all__ = [
     "DEFAULT_RESULTS",
@@ -151,7 +151,7 @@ def validate_result(method: str, result: Any) -> str | None:
 
     Checked against the JSON schema of the answer that the pinned codex binary publishes.
     """
-    from ._server_request_schemas import DEFINITIONS, RESPONSES
+    from ..protocol._server_request_schemas import DEFINITIONS, RESPONSES
 
     if hasattr(result, "to_wire"):
         result = result.to_wire()
@@ -277,7 +277,7 @@ def _wants_context(fn: Callable[..., Any]) -> bool:
 
 
 def _typed(method: str, params: dict[str, Any]) -> Any:
-    from .protocol._registry import decode_server_request
+    from ..protocol._registry import decode_server_request
 
     return decode_server_request(method, params)
 

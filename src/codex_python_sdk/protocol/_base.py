@@ -304,7 +304,7 @@ def _raw(value: Any) -> Any:
 
 
 def _lookup(name: str) -> Any:
-    from .protocol._registry import lookup
+    from ._registry import lookup
 
     return lookup(name)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import AppServerConnectionError
+from ..errors import AppServerConnectionError
 
 __all__ = ["ENV_VAR", "ResolvedBinary", "resolve_codex_binary"]
 

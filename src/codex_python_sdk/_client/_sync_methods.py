@@ -9,10 +9,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._client import AsyncCodexAgenticClient
+    from ..events import AgentResponse, CommandExecEvent, ResponseEvent
+    from ._async import AsyncCodexAgenticClient
     from ._portal import Portal
     from ._seed_methods import ThreadPage
-    from .events import AgentResponse, CommandExecEvent, ResponseEvent
 
 
 class SyncMethods:

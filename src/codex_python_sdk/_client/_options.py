@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 
+from ..errors import CodexAgenticError
 from ._toml import encode_overrides
-from .errors import CodexAgenticError
 
 TYPE_CHECKING = False  # typing is not imported at run time: this module is on the cold-start path
 if TYPE_CHECKING:

@@ -33,7 +33,8 @@ import sys
 from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TextIO, overload
 
-from ._render_text import (
+from ..events import ResponseEvent
+from ._text import (
     _ITEM_STARTS,
     _LEGACY_DUPLICATES,
     _OK,
@@ -51,7 +52,6 @@ from ._render_text import (
     _short,
     resolve_color_mode,
 )
-from .events import ResponseEvent
 
 __all__ = ["ExecStyleRenderer", "render_exec_style_events", "resolve_color_mode"]
 

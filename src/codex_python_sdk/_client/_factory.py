@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: this module is on t
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._client import AsyncCodexAgenticClient
+    from ._async import AsyncCodexAgenticClient
     from ._sync import CodexAgenticClient
 
 __all__ = ["create_async_client", "create_client"]
@@ -21,16 +21,17 @@ __all__ = ["create_async_client", "create_client"]
 def _prelaunch(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("transport") is not None:
         return kwargs
-    from ._launch import plan_launch, popen_app_server
+    from .._transport._spawn import popen_app_server
+    from ..errors import AppServerConnectionError
+    from ._launch import plan_launch
     from ._options import ClientOptions
-    from .errors import AppServerConnectionError
 
     plan = plan_launch(ClientOptions.from_kwargs(kwargs))  # bad options fail here, before any process
     try:
         process = popen_app_server(plan.argv, plan.env, plan.cwd)
     except OSError as exc:
         raise AppServerConnectionError(f"could not start {plan.argv[0]}: {exc}") from exc
-    from ._transport import StdioTransport  # the heavy imports, while codex starts
+    from .._transport import StdioTransport  # the heavy imports, while codex starts
 
     return {
         **kwargs,
@@ -51,6 +52,6 @@ def create_client(**kwargs: Any) -> CodexAgenticClient:
 def create_async_client(**kwargs: Any) -> AsyncCodexAgenticClient:
     """An :class:`AsyncCodexAgenticClient` (the app-server starts now; ``initialize`` runs on connect)."""
     kwargs = _prelaunch(kwargs)
-    from ._client import AsyncCodexAgenticClient
+    from ._async import AsyncCodexAgenticClient
 
     return AsyncCodexAgenticClient(**kwargs)

@@ -13,14 +13,14 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncCodexAgenticClient
+from ..events import ResponseEvent
+from ._async import AsyncCodexAgenticClient
 from ._options import HOOK_NAMES
 from ._portal import Portal
 from ._sync_methods import SyncMethods
-from .events import ResponseEvent
 
 if TYPE_CHECKING:
-    from .protocol._methods import SyncRpcMethods
+    from ..protocol._methods import SyncRpcMethods
 
 __all__ = ["CodexAgenticClient"]
 
@@ -130,7 +130,7 @@ class CodexAgenticClient(SyncMethods):
     def rpc(self) -> SyncRpcMethods:
         """Every protocol method as a typed blocking call: ``client.rpc.thread_list(limit=10)``."""
         if self._rpc is None:
-            from .protocol._methods import SyncRpcMethods
+            from ..protocol._methods import SyncRpcMethods
 
             object.__setattr__(self, "_rpc", SyncRpcMethods(self._rpc_call))
         rpc: SyncRpcMethods = self._rpc

@@ -14,14 +14,14 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import CodexAgenticError, MethodNotFoundError, SessionNotFoundError
-from .events import CommandExecEvent
-from .inputs import to_wire_input
+from ..errors import CodexAgenticError, MethodNotFoundError, SessionNotFoundError
+from ..events import CommandExecEvent
+from ..inputs import to_wire_input
 
 if TYPE_CHECKING:
+    from .._rpc._connection import RpcConnection
     from ._options import ClientOptions
     from ._routing import Router
-    from ._rpc import RpcConnection
 
 __all__ = ["SeedMethods", "ThreadPage"]
 
@@ -38,7 +38,7 @@ def _typed(method: str, result: Any) -> Any:
     """Wrap a raw result in the generated response model of ``method`` (raw when there is none)."""
     if not isinstance(result, dict):
         return result
-    from .protocol import _registry
+    from ..protocol import _registry
 
     spec = _registry.CLIENT_METHODS.get(method)
     name = getattr(spec, "response", None) if spec is not None else None
@@ -48,7 +48,7 @@ def _typed(method: str, result: Any) -> Any:
 
 
 def _model(name: str, data: Any) -> Any:
-    from .protocol import _registry
+    from ..protocol import _registry
 
     return _registry.load_model(name).from_wire(data) if isinstance(data, dict) else data
 

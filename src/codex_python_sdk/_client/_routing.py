@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from .errors import NotificationOverflowError
+from ..errors import NotificationOverflowError
 
 __all__ = ["EventQueue", "Listener", "Router", "TurnSubscription", "route_keys"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-from ._model import Model, compile_spec, to_wire_value
+from ._base import Model, compile_spec, to_wire_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class ProtocolRegistry:
         return cls
 
     def lookup(self, name: str) -> Any:
-        """A model class, or the conversion spec of a union alias (see ``codex_python_sdk._model``)."""
+        """A model class, or the conversion spec of a union alias (see ``protocol._base``)."""
         if name in self._unions:
             return self._unions[name]
         if name in self._aliases:

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._rpc._connection import RpcConnection
+from ..errors import StreamIdleTimeoutError, TurnTimeoutError, turn_failed_error
+from ..events import AgentResponse, ResponseEvent
 from ._routing import EventQueue, Router
-from ._rpc import RpcConnection
-from .errors import StreamIdleTimeoutError, TurnTimeoutError, turn_failed_error
-from .events import AgentResponse, ResponseEvent
 
 __all__ = ["TurnAccumulator", "TurnState", "next_message", "turn_messages"]
 
