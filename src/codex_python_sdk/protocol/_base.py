@@ -18,16 +18,23 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, KeysView, Mapping
-    from typing import Any, ClassVar, Final, Generic, TypeAlias, TypeVar, overload
+    from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
+    from typing import Any, ClassVar, Final, Generic, TypeAlias, TypeVar, Union, overload
 
     _T_co = TypeVar("_T_co", covariant=True)
     _M = TypeVar("_M", bound="Model")
     _U = TypeVar("_U", bound="TaggedUnion")
-    JsonObject: TypeAlias = Mapping[str, Any]
+    # (Union, not "|": the alias refers to itself by name, as a string.)
+    JsonValue: TypeAlias = Union[  # noqa: UP007
+        bool, int, float, str, Sequence["JsonValue"], Mapping[str, "JsonValue"], None
+    ]
+    """Any JSON value (what ``orjson.loads`` returns, or what you may send)."""
+    JsonObject: TypeAlias = Mapping[str, JsonValue]
     """A raw JSON object (wire names); accepted wherever a model is accepted as input."""
     Converter: TypeAlias = Callable[[Any], Any]
 else:
+    # Type aliases for annotations only; importable at run time without importing typing.
+    JsonValue = JsonObject = object
 
     class Generic:  # runtime stand-in for typing.Generic: subscription is a no-op
         __slots__ = ()
@@ -44,6 +51,7 @@ __all__ = [
     "UNSET",
     "Field",
     "JsonObject",
+    "JsonValue",
     "Model",
     "TaggedUnion",
     "UnknownModel",
