@@ -29,16 +29,16 @@ _EXPORTS: dict[str, str] = {
     # clients
     "AsyncCodexAgenticClient": "._client._async",
     "CodexAgenticClient": "._client._sync",
-    "create_client": "._client._factory",
-    "create_async_client": "._client._factory",
+    "create_client": "._client._init",
+    "create_async_client": "._client._init",
     "DEFAULT_CLI_COMMAND": "._client._options",
     "DEFAULT_APP_SERVER_ARGS": "._client._options",
     "DEFAULT_THREAD_BASELINE": "._client._options",
     "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS": "._client._options",
     "ThreadPage": "._client._seed_methods",
     "RawToml": "._client._toml",
-    "HookError": "._client._server_requests",
-    "RequestContext": "._client._server_requests",
+    "HookError": ".hooks",
+    "RequestContext": ".hooks",
     # results and events
     "AgentResponse": ".events",
     "ResponseEvent": ".events",
@@ -179,7 +179,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._client._async import AsyncCodexAgenticClient
-    from ._client._factory import create_async_client, create_client
+    from ._client._init import create_async_client, create_client
     from ._client._options import (
         DEFAULT_APP_SERVER_ARGS,
         DEFAULT_CLI_COMMAND,
@@ -187,7 +187,6 @@ if TYPE_CHECKING:
         DEFAULT_THREAD_BASELINE,
     )
     from ._client._seed_methods import ThreadPage
-    from ._client._server_requests import HookError, RequestContext
     from ._client._sync import CodexAgenticClient
     from ._client._toml import RawToml
     from ._transport import MemoryTransport, StdioTransport, Transport
@@ -214,6 +213,7 @@ if TYPE_CHECKING:
         TurnTimeoutError,
     )
     from .events import AgentResponse, CommandExecEvent, ResponseEvent
+    from .hooks import HookError, RequestContext
     from .inputs import (
         AudioInput,
         ImageInput,

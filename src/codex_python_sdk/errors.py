@@ -34,9 +34,12 @@ __all__ = [
     "ServerOverloadedError",
     "SessionNotFoundError",
     "StreamIdleTimeoutError",
+    "StreamOverflowError",
     "ThreadNotFoundError",
     "TurnAuthError",
     "TurnFailedError",
+    "TurnInProgressError",
+    "TurnStoppedError",
     "TurnTimeoutError",
     "error_from_rpc",
 ]
@@ -146,22 +149,62 @@ class RequestTimeoutError(CodexAgenticError, TimeoutError):
     """No response arrived within the request timeout. The connection stays usable."""
 
 
-class StreamIdleTimeoutError(CodexAgenticError, TimeoutError):
-    """A turn stream saw no event for ``stream_idle_timeout_seconds`` (time spent in hooks excluded).
+class TurnStoppedError(CodexAgenticError):
+    """Base of the errors that stop a turn from the client's side (a limit was reached).
 
-    The turn is interrupted on the server. The connection stays usable.
+    The turn is interrupted on the server; the client and the thread stay usable for the next turn.
+    ``response`` is the :class:`~codex_python_sdk.AgentResponse` gathered until then (``status``
+    ``"interrupted"``), ``thread_id`` / ``turn_id`` say which turn it was.
     """
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        thread_id: str | None = None,
+        turn_id: str | None = None,
+        response: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.thread_id = thread_id
+        self.turn_id = turn_id
+        self.response = response
 
-class TurnTimeoutError(CodexAgenticError, TimeoutError):
-    """A turn ran longer than ``turn_timeout_seconds`` (e.g. codex retrying a lost network forever).
 
-    The turn is interrupted on the server. The connection stays usable.
-    """
+class StreamIdleTimeoutError(TurnStoppedError, TimeoutError):
+    """A turn stream saw no event for ``stream_idle_timeout`` seconds (time spent in hooks excluded)."""
+
+
+class TurnTimeoutError(TurnStoppedError, TimeoutError):
+    """A turn ran longer than its ``turn_timeout`` (e.g. codex retrying an unreachable model forever)."""
 
 
 class NotificationOverflowError(CodexAgenticError):
     """A bounded notification listener filled up because its consumer fell behind."""
+
+
+class StreamOverflowError(TurnStoppedError, NotificationOverflowError):
+    """A turn stream's consumer fell more than ``max_buffered_events`` events behind the app-server.
+
+    Rather than grow without bound or drop events, the turn is interrupted and the stream ends with this
+    error (read faster, or raise ``max_buffered_events``).
+    """
+
+
+class TurnInProgressError(CodexAgenticError):
+    """A turn was started on a thread that already runs one.
+
+    The app-server would silently add the new input to the running turn; the SDK refuses instead. Add
+    input to the running turn with ``turn_steer(thread_id, turn_id, prompt)``, stop it with
+    ``turn_interrupt(thread_id, turn_id)``, or wait for it to end. ``thread_id`` / ``turn_id`` name the
+    running turn (``turn_id`` may be None while its start is still in flight).
+    """
+
+    def __init__(self, message: str, *, thread_id: str, turn_id: str | None) -> None:
+        super().__init__(message)
+        self.thread_id = thread_id
+        self.turn_id = turn_id
 
 
 class TurnFailedError(CodexAgenticError):

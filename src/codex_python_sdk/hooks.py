@@ -30,10 +30,10 @@ and recorded as a :class:`HookError` (``client.hook_errors``, ``on_hook_error=``
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -73,6 +73,8 @@ __all__ = [
     "ToolCallHook",
     "UserInputAnswer",
     "UserInputHook",
+    "fail_closed_answer",
+    "tool_failure",
 ]
 
 RequestKind = Literal[
@@ -131,29 +133,58 @@ class HookError:
 
     context: RequestContext
     error: BaseException
-    answered_with: JsonValue
+    answered_with: dict[str, Any]
     hook: str = "hook"
+
+
+# -- the fail-closed answers (the one place they are written) -------------------------------------------
+def tool_failure(text: str) -> dict[str, JsonValue]:
+    """A failed dynamic tool call whose output tells the model ``text``."""
+    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+
+
+def fail_closed_answer(kind: str, params: object = None) -> dict[str, JsonValue]:
+    """What the client answers a request of ``kind`` when nothing (or only something broken) decides it:
+    decline a command or file change, grant no permission, answer no question, decline an elicitation,
+    fail a tool call saying that no handler exists. A new dict each time (callers may change it)."""
+    if kind in ("command", "file_change"):
+        return {"decision": "decline"}
+    if kind == "permissions":
+        return {"permissions": {}, "scope": "turn"}
+    if kind == "tool_user_input":
+        return {"answers": {}}
+    if kind == "mcp_elicitation":
+        return {"action": "decline"}
+    if kind == "tool_call":
+        get = getattr(params, "get", None)
+        name = get("tool") if callable(get) else None
+        if name:
+            return tool_failure(f"No handler for tool {name!r} is configured in this client.")
+        return tool_failure("No tool-call handler configured.")
+    if kind == "current_time":  # a fact, not a decision
+        return {"currentTimeAt": int(time.time())}
+    raise ValueError(f"unknown request kind {kind!r}")
 
 
 # -- answers -------------------------------------------------------------------------------------------
 if TYPE_CHECKING:
     CommandApprovalAnswer: TypeAlias = (
-        CommandExecutionRequestApprovalResponse | CommandExecutionApprovalDecision | JsonObject
+        CommandExecutionRequestApprovalResponse | CommandExecutionApprovalDecision | Mapping[str, object]
     )
     """What a command-approval hook returns: the response model, a decision, or the seed's dict."""
     FileChangeApprovalAnswer: TypeAlias = (
-        FileChangeRequestApprovalResponse | FileChangeApprovalDecision | JsonObject
+        FileChangeRequestApprovalResponse | FileChangeApprovalDecision | Mapping[str, object]
     )
     """What a file-change-approval hook returns."""
-    PermissionsApprovalAnswer: TypeAlias = PermissionsRequestApprovalResponse | JsonObject
+    PermissionsApprovalAnswer: TypeAlias = PermissionsRequestApprovalResponse | Mapping[str, object]
     """What a permissions hook returns (``{"permissions": {...}, "scope": "turn"}``)."""
-    UserInputAnswer: TypeAlias = ToolRequestUserInputResponse | JsonObject
+    UserInputAnswer: TypeAlias = ToolRequestUserInputResponse | Mapping[str, object]
     """What a user-input hook returns (``{"answers": {question_id: {"answers": [...]}}}``)."""
     McpElicitationAnswer: TypeAlias = (
-        McpServerElicitationRequestResponse | McpServerElicitationAction | JsonObject
+        McpServerElicitationRequestResponse | McpServerElicitationAction | Mapping[str, object]
     )
     """What an MCP-elicitation hook returns: the response model, an action, or a dict."""
-    ToolCallAnswer: TypeAlias = DynamicToolCallResponse | JsonObject
+    ToolCallAnswer: TypeAlias = DynamicToolCallResponse | Mapping[str, object]
     """What a dynamic-tool hook returns (``{"success": True, "contentItems": [...]}``)."""
 else:  # annotations only; importable at run time
     CommandApprovalAnswer = FileChangeApprovalAnswer = PermissionsApprovalAnswer = object
@@ -171,35 +202,46 @@ class _HookWithContext(Protocol[_P_contra, _A_co]):
     def __call__(self, params: _P_contra, /, *, context: RequestContext) -> _A_co | Awaitable[_A_co]: ...
 
 
+class _HookWithPositionalContext(Protocol[_P_contra, _A_co]):
+    def __call__(self, params: _P_contra, context: RequestContext, /) -> _A_co | Awaitable[_A_co]: ...
+
+
 if TYPE_CHECKING:
     CommandApprovalHook: TypeAlias = (
         _Hook[CommandExecutionRequestApprovalParams, CommandApprovalAnswer]
         | _HookWithContext[CommandExecutionRequestApprovalParams, CommandApprovalAnswer]
+        | _HookWithPositionalContext[CommandExecutionRequestApprovalParams, CommandApprovalAnswer]
     )
-    """``on_command_approval``: ``(params) -> answer`` or ``(params, *, context) -> answer``; sync or
-    async."""
+    """``on_command_approval``: ``(params) -> answer``, ``(params, *, context) -> answer`` or ``(params,
+    context) -> answer``; sync or async."""
     FileChangeApprovalHook: TypeAlias = (
         _Hook[FileChangeRequestApprovalParams, FileChangeApprovalAnswer]
         | _HookWithContext[FileChangeRequestApprovalParams, FileChangeApprovalAnswer]
+        | _HookWithPositionalContext[FileChangeRequestApprovalParams, FileChangeApprovalAnswer]
     )
     """``on_file_change_approval``."""
     PermissionsApprovalHook: TypeAlias = (
         _Hook[PermissionsRequestApprovalParams, PermissionsApprovalAnswer]
         | _HookWithContext[PermissionsRequestApprovalParams, PermissionsApprovalAnswer]
+        | _HookWithPositionalContext[PermissionsRequestApprovalParams, PermissionsApprovalAnswer]
     )
     """``on_permissions_approval``."""
     UserInputHook: TypeAlias = (
         _Hook[ToolRequestUserInputParams, UserInputAnswer]
         | _HookWithContext[ToolRequestUserInputParams, UserInputAnswer]
+        | _HookWithPositionalContext[ToolRequestUserInputParams, UserInputAnswer]
     )
     """``on_tool_request_user_input``."""
     McpElicitationHook: TypeAlias = (
         _Hook[McpServerElicitationRequestParams, McpElicitationAnswer]
         | _HookWithContext[McpServerElicitationRequestParams, McpElicitationAnswer]
+        | _HookWithPositionalContext[McpServerElicitationRequestParams, McpElicitationAnswer]
     )
     """``on_mcp_elicitation_request``."""
     ToolCallHook: TypeAlias = (
-        _Hook[DynamicToolCallParams, ToolCallAnswer] | _HookWithContext[DynamicToolCallParams, ToolCallAnswer]
+        _Hook[DynamicToolCallParams, ToolCallAnswer]
+        | _HookWithContext[DynamicToolCallParams, ToolCallAnswer]
+        | _HookWithPositionalContext[DynamicToolCallParams, ToolCallAnswer]
     )
     """``on_tool_call``."""
 else:

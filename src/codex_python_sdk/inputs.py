@@ -8,9 +8,12 @@ app-server resolves relative paths against its own working directory, not the ca
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:
+    from .protocol._base import JsonObject
 
 __all__ = [
     "AudioInput",
@@ -117,9 +120,9 @@ class MentionInput:
 
 Input = TextInput | ImageInput | LocalImageInput | AudioInput | LocalAudioInput | SkillInput | MentionInput
 """Any one prompt input."""
-_Part = Union[str, Input, "os.PathLike[str]", dict[str, Any]]  # a string forward reference inside: no "|"
-Prompt = Union[_Part, Iterable[_Part]]  # noqa: UP007
-"""What ``prompt=`` accepts: one part or an iterable of parts."""
+_Part = Union[str, Input, "os.PathLike[str]", "JsonObject"]  # string forward references inside: no "|"
+Prompt = Union[_Part, Sequence[_Part]]  # noqa: UP007
+"""What ``prompt=`` accepts: text, one input, or a list of them (a raw wire dict is an input too)."""
 
 
 def _one(part: Any) -> dict[str, Any]:
@@ -127,10 +130,10 @@ def _one(part: Any) -> dict[str, Any]:
         return {"type": "text", "text": part, "text_elements": []}
     if isinstance(part, os.PathLike):
         return LocalImageInput(part).to_wire()
-    if isinstance(part, dict):
+    if isinstance(part, Mapping):
         if not isinstance(part.get("type"), str):
             raise TypeError(f"a raw input dict needs a string 'type' key: {part!r}")
-        return part
+        return dict(part)
     to_wire = getattr(part, "to_wire", None)
     if callable(to_wire):
         wire = to_wire()
@@ -139,9 +142,10 @@ def _one(part: Any) -> dict[str, Any]:
     raise TypeError(f"cannot use {type(part).__name__} as prompt input")
 
 
-def to_wire_input(prompt: Any) -> list[dict[str, Any]]:
-    """Turn any accepted prompt form into the ``input`` list of ``turn/start``."""
-    if isinstance(prompt, (str, dict, os.PathLike)) or hasattr(prompt, "to_wire"):
+def to_wire_input(prompt: Prompt) -> list[dict[str, Any]]:
+    """Turn any accepted prompt form into the ``input`` list of ``turn/start``; ``TypeError`` /
+    ``ValueError`` (before anything is sent) for anything else."""
+    if isinstance(prompt, (str, Mapping, os.PathLike)) or hasattr(prompt, "to_wire"):
         return [_one(prompt)]
     if isinstance(prompt, Iterable):
         parts = [_one(p) for p in prompt]

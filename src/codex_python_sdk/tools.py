@@ -33,7 +33,6 @@ Dynamic tools need the experimental API (``experimental_api=True``, the default)
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
 import enum
@@ -49,7 +48,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, overload
 
-from ._client._server_requests import RequestContext
+from ._callables import CallableFailed, CallableRunner, CallableTimedOut
+from .hooks import RequestContext, tool_failure
 from .protocol._schema_check import check
 
 __all__ = ["Tool", "ToolError", "ToolRegistry", "tool"]
@@ -281,10 +281,6 @@ def _to_json(value: Any) -> str:
     return json.dumps(value, default=default, ensure_ascii=False)
 
 
-def _failure(text: str) -> dict[str, Any]:
-    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
-
-
 # -- the tool ------------------------------------------------------------------------------------------
 class Tool:
     """A Python function the model can call; made by :func:`tool` (or ``Tool(fn, ...)``).
@@ -377,42 +373,61 @@ class Tool:
             "inputSchema": self.input_schema,
         }
 
-    async def invoke(self, arguments: Any, context: RequestContext | None = None) -> dict[str, Any]:
-        """Run the tool on the model's ``arguments``; the answer to ``item/tool/call`` (never raises)."""
+    async def invoke(
+        self,
+        arguments: Any,
+        context: RequestContext | None = None,
+        *,
+        runner: CallableRunner | None = None,
+        default_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Run the tool on the model's ``arguments``; the answer to ``item/tool/call`` (never raises).
+
+        ``runner`` runs the function (the client's tool runner: its own bounded threads); the tool's
+        ``timeout`` applies, else ``default_timeout``. Whatever the function does (raise anything, hang,
+        return something unserializable), the model gets a failed call saying so.
+        """
         if arguments is None:
             arguments = {}
         problem = check(self.input_schema, arguments)
         if problem is not None:
-            return _failure(f"Invalid arguments for tool {self.name}: {problem}")
+            return tool_failure(f"Invalid arguments for tool {self.name}: {problem}")
         if self._custom_schema:
             kwargs = dict(arguments) if isinstance(arguments, Mapping) else {"arguments": arguments}
         else:
             try:
                 kwargs = {k: _convert(self._params.get(k, Any), v) for k, v in arguments.items()}
             except Exception as exc:
-                return _failure(f"Invalid arguments for tool {self.name}: {exc}")
+                return tool_failure(f"Invalid arguments for tool {self.name}: {exc}")
         if self._context_param is not None:
             kwargs[self._context_param] = context
+        runner = runner or _fallback_runner()
+        timeout = self.timeout if self.timeout is not None else default_timeout
         try:
-            if inspect.iscoroutinefunction(self.fn):
-                pending: Awaitable[Any] = self.fn(**kwargs)
-            else:
-                loop = asyncio.get_running_loop()
-                pending = loop.run_in_executor(None, functools.partial(self.fn, **kwargs))
-            result = await asyncio.wait_for(pending, self.timeout)
-            while inspect.isawaitable(result):
-                result = await result
-            items = _content_items(result)
-            return {"success": True, "contentItems": items}
-        except asyncio.CancelledError:
-            raise
-        except ToolError as exc:
-            return _failure(str(exc))
-        except asyncio.TimeoutError:
-            return _failure(f"Tool {self.name} timed out after {self.timeout:g} s")
-        except Exception as exc:
-            logger.warning("tool %s raised %s: %s", self.name, type(exc).__name__, exc, exc_info=True)
-            return _failure(f"Tool {self.name} failed: {type(exc).__name__}: {exc}")
+            result = await runner.run(self.fn, timeout=timeout, **kwargs)
+            return {"success": True, "contentItems": _content_items(result)}
+        except CallableTimedOut as exc:
+            return tool_failure(f"Tool {self.name} timed out after {exc.timeout:g} s")
+        except CallableFailed as failure:
+            error = failure.error
+            if isinstance(error, ToolError):
+                return tool_failure(str(error))
+            logger.warning("tool %s raised %s: %s", self.name, type(error).__name__, error, exc_info=error)
+            return tool_failure(f"Tool {self.name} failed: {type(error).__name__}: {error}")
+        except Exception as exc:  # the result could not be turned into content items
+            logger.warning("tool %s returned an unusable result: %s", self.name, exc)
+            return tool_failure(f"Tool {self.name} returned an unusable result: {type(exc).__name__}: {exc}")
+
+
+_RUNNER: CallableRunner | None = None
+
+
+def _fallback_runner() -> CallableRunner:
+    """For a tool invoked outside a client (tests, direct calls): a small shared runner."""
+    global _RUNNER
+    if _RUNNER is None:
+        _RUNNER = CallableRunner("codex-sdk-tool", 4)
+    return _RUNNER
 
 
 @overload
@@ -496,7 +511,12 @@ class ToolRegistry:
         return self.client_tools.get(name)
 
     def handler(
-        self, params: Mapping[str, Any], context: RequestContext
+        self,
+        params: Mapping[str, Any],
+        context: RequestContext,
+        *,
+        runner: CallableRunner | None = None,
+        default_timeout: float | None = None,
     ) -> Callable[[], Awaitable[Any]] | None:
         """For the dispatcher: the runner of a call to one of these tools, or None (not ours)."""
         if params.get("namespace"):
@@ -504,7 +524,9 @@ class ToolRegistry:
         found = self.find(context.thread_id, str(params.get("tool") or ""))
         if found is None:
             return None
-        return functools.partial(found.invoke, params.get("arguments"), context)
+        return functools.partial(
+            found.invoke, params.get("arguments"), context, runner=runner, default_timeout=default_timeout
+        )
 
 
 def _index(tools: Iterable[Tool]) -> dict[str, Tool]:

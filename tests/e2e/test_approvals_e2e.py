@@ -41,7 +41,7 @@ class Boom(RuntimeError):
     pass
 
 
-def raising_hook(params: dict[str, Any]) -> Any:
+def raising_hook(params: Any) -> Any:
     raise Boom("the hook fell over")
 
 
@@ -57,7 +57,7 @@ def test_command_approval_accepted_runs_the_command(
     shared_model.add(shell, Reply.text("created it"))
     seen: list[tuple[dict[str, Any], RequestContext]] = []
 
-    def hook(params: dict[str, Any], context: RequestContext) -> dict[str, Any]:
+    def hook(params: Any, context: RequestContext) -> dict[str, Any]:
         seen.append((params, context))
         return {"decision": decision}
 
@@ -91,7 +91,7 @@ def test_accept_for_session_is_not_asked_again(
     )
     asked: list[str] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         asked.append(params["command"])
         return {"decision": "acceptForSession"}
 
@@ -138,7 +138,7 @@ def test_command_approval_cancel_interrupts_the_turn(
 ) -> None:
     shared_model.add(Reply.shell("touch cmd-cancelled.txt", escalated=True))
 
-    async def hook(params: dict[str, Any]) -> dict[str, Any]:  # async hooks work the same
+    async def hook(params: Any) -> dict[str, Any]:  # async hooks work the same
         return {"decision": "cancel"}
 
     shared_client.on_command_approval = hook
@@ -187,7 +187,7 @@ def test_file_change_approval(shared_client: FakeModelClient, shared_model: Fake
     shared_model.add(patch, Reply.text("patch step done"))
     seen: list[dict[str, Any]] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         seen.append(params)
         return {"decision": decision}
 
@@ -253,7 +253,7 @@ def test_user_input_in_plan_mode(shared_client: FakeModelClient, shared_model: F
     shared_model.add(ask, Reply.text("Blue it is."))
     seen: list[dict[str, Any]] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         seen.append(params)
         return {"answers": {"color": {"answers": ["Blue"]}}}
 
@@ -297,7 +297,7 @@ def test_dynamic_tool_call(shared_client: FakeModelClient, shared_model: FakeMod
     shared_model.add(call, Reply.text("reported"))
     seen: list[tuple[dict[str, Any], RequestContext]] = []
 
-    def on_tool_call(params: dict[str, Any], context: RequestContext) -> dict[str, Any]:
+    def on_tool_call(params: Any, context: RequestContext) -> dict[str, Any]:
         seen.append((params, context))
         text = "sunny in Paris" if success else "weather service down"
         return {"success": success, "contentItems": [{"type": "inputText", "text": text}]}
@@ -388,7 +388,7 @@ def test_permissions_request(
     model.add(call, Reply.text("permissions handled"))
     seen: list[dict[str, Any]] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         seen.append(params)
         return answer
 
@@ -457,7 +457,7 @@ def test_mcp_elicitation(mcp_client: tuple[FakeModel, FakeModelClient, FakeMcpSe
     call = _script_mcp_call(model)
     seen: list[dict[str, Any]] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         seen.append(params)
         if (params.get("_meta") or {}).get("codex_approval_kind") == "mcp_tool_call":
             return {"action": "accept"}  # codex's own "may this MCP tool run?" question

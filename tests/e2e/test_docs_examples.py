@@ -61,7 +61,7 @@ def test_what_reached_the_model(codex_fake_model: FakeModel, codex_client: FakeM
 # --- "A policy under test" -------------------------------------------------------------------------
 
 
-def approve_only_reads(params: dict[str, Any]) -> dict[str, Any]:
+def approve_only_reads(params: Any) -> dict[str, Any]:
     """The code under test: allow commands that codex classifies as reads, decline the rest."""
     actions = params.get("commandActions") or []
     reads_only = bool(actions) and all(action.get("type") == "read" for action in actions)
@@ -118,7 +118,7 @@ def test_mcp_elicitation(codex_fake_model: FakeModel) -> None:
     mcp = FakeMcpServer("people").tool("ask_name", elicit="Your name?", schema={"name": {"type": "string"}})
     answers = []
 
-    def on_elicitation(params: dict[str, Any]) -> dict[str, Any]:
+    def on_elicitation(params: Any) -> dict[str, Any]:
         if (params.get("_meta") or {}).get("codex_approval_kind") == "mcp_tool_call":
             return {"action": "accept"}  # codex asks first whether the MCP tool may run
         answers.append(params["message"])
@@ -241,7 +241,7 @@ def test_record_then_replay(codex_fake_model: FakeModel, tmp_path: Path) -> None
         replay = ReplayTransport(cassette)
         decisions = []
 
-        def hook(params: dict[str, Any]) -> dict[str, Any]:
+        def hook(params: Any) -> dict[str, Any]:
             decisions.append(params["command"])
             return {"decision": "decline"}
 

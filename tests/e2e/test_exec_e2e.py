@@ -89,7 +89,7 @@ def test_leaving_command_exec_events_early_terminates_it(shared_client: FakeMode
         assert event.data == b"started\n"
         break
     assert _running(marker)
-    events.close()  # type: ignore[attr-defined]
+    events.close()
 
     deadline = time.monotonic() + 10
     while _running(marker):

@@ -253,7 +253,7 @@ def test_invalid_engine_answers_are_answered_fail_closed(env: Env) -> None:
             return {"decision": "approve"}
 
         def on_file_change_approval(self, params: Any, context: Any) -> Any:
-            return "accept"
+            return "approve"  # a bare decision is fine, but not this one
 
         def on_permissions_approval(self, params: Any, context: Any) -> Any:
             return {"permissions": {}, "scope": "forever"}

@@ -144,7 +144,7 @@ async def test_replay_drives_a_client_and_its_approval_hook() -> None:
     replay = ReplayTransport(approval_session())
     seen: list[dict[str, Any]] = []
 
-    def hook(params: dict[str, Any]) -> dict[str, Any]:
+    def hook(params: Any) -> dict[str, Any]:
         seen.append(params)
         return {"decision": "decline"}
 

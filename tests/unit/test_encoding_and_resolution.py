@@ -70,7 +70,7 @@ def test_bad_overrides_fail_at_construction_with_a_clear_error() -> None:
     from codex_python_sdk import AsyncCodexAgenticClient
 
     with pytest.raises(CodexAgenticError, match="server_config_overrides"):
-        AsyncCodexAgenticClient(server_config_overrides={"x": object()})
+        AsyncCodexAgenticClient(server_config_overrides={"x": object()})  # type: ignore[dict-item]
 
 
 def _fake_exe(path: Path) -> str:

@@ -18,9 +18,9 @@ from codex_python_sdk import (
     RuleBasedPolicyEngine,
     build_policy_engine_from_rubric,
 )
-from codex_python_sdk._client._server_requests import validate_result
 from codex_python_sdk.policy import LlmRubricPolicyEngine, PolicyRubricError
 from codex_python_sdk.policy._rules import inner_command, is_simple_command
+from codex_python_sdk.protocol._answers import validate_answer as validate_result
 
 _METHODS = {
     "command": "item/commandExecution/requestApproval",
@@ -45,7 +45,16 @@ def _cmd(script: str, cwd: str = "/repo", **extra: Any) -> dict[str, Any]:
 
 
 def _ctx(kind: str = "command", item: Any = None, thread_id: str = "th-1") -> RequestContext:
-    return RequestContext("m", 0, kind, thread_id, "tu-1", "i1", {}, item=item)
+    return RequestContext(
+        request_type=kind,
+        method="m",
+        thread_id=thread_id,
+        turn_id="tu-1",
+        item_id="i1",
+        params={},
+        request_id=0,
+        item=item,
+    )
 
 
 # -- validation when the rubric is built ------------------------------------------------------------
@@ -380,7 +389,15 @@ def test_audit_writes_one_json_line_per_decision(tmp_path: Path) -> None:
             "audit": {"path": str(path), "include_params": True},
         }
     )
-    ctx = RequestContext("item/commandExecution/requestApproval", 4, "command", "th-1", "tu-1", "c1", {})
+    ctx = RequestContext(
+        request_type="command",
+        method="item/commandExecution/requestApproval",
+        thread_id="th-1",
+        turn_id="tu-1",
+        item_id="c1",
+        params={},
+        request_id=4,
+    )
     assert engine.on_command_approval(_cmd("ls"), ctx) == {"decision": "accept"}
     assert engine.on_command_approval(_cmd("rm x"), ctx) == {"decision": "decline"}
     engine.close()
@@ -546,11 +563,28 @@ def test_the_examples_in_policy_md_run_and_do_what_they_say(monkeypatch: Any, tm
     params = decode_server_request(
         "item/commandExecution/requestApproval", _cmd("rm -rf build", cwd="/work/repo")
     )
-    ctx = RequestContext("item/commandExecution/requestApproval", 0, "command", "th-1", "tu-1", "c1", params)
+    ctx = RequestContext(
+        request_type="command",
+        method="item/commandExecution/requestApproval",
+        thread_id="th-1",
+        turn_id="tu-1",
+        item_id="c1",
+        params=params,
+        request_id=0,
+    )
     assert ns["ask_a_human"](params, ctx) == {"decision": "accept"}  # input() answered "y"
     ls = decode_server_request("item/commandExecution/requestApproval", _cmd("ls -la"))
     assert ns["rules"].decide("command", ls, ctx).rule == "reads"
-    change = RequestContext("m", 0, "file_change", "t", "u", "p", {}, item={"changes": [{"path": "/a"}]})
+    change = RequestContext(
+        request_type="file_change",
+        method="m",
+        thread_id="t",
+        turn_id="u",
+        item_id="p",
+        params={},
+        request_id=0,
+        item={"changes": [{"path": "/a"}]},
+    )
     assert ns["show_file_change"]({}, change) == {"decision": "accept"}
     assert ns["get_weather"](ns["Place"]("Paris"), "C") == "Sunny, 21 C in Paris"
 

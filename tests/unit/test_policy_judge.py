@@ -52,7 +52,15 @@ CMD = {
     "command": "/bin/bash -lc 'rm -rf build'",
     "cwd": "/repo",
 }
-CTX = RequestContext("item/commandExecution/requestApproval", 0, "command", "th", "tu", "c1", {})
+CTX = RequestContext(
+    request_type="command",
+    method="item/commandExecution/requestApproval",
+    thread_id="th",
+    turn_id="tu",
+    item_id="c1",
+    params={},
+    request_id=0,
+)
 
 
 def test_the_judge_decides_with_rubric_instructions_and_an_output_schema() -> None:

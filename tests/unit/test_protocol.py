@@ -57,7 +57,7 @@ def test_checked_in_code_matches_the_pinned_binary() -> None:
 
 
 # The protocol layer's runtime: hand-written, linted and type-checked like the rest of the code.
-HAND_WRITTEN = frozenset({"_base.py", "_registry_runtime.py", "_schema_check.py"})
+HAND_WRITTEN = frozenset({"_answers.py", "_base.py", "_registry_runtime.py", "_schema_check.py"})
 
 
 def test_headers_name_version_and_schema_hash(schemas: tuple[str, dict[str, Any], dict[str, Any]]) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from codex_python_sdk import HookError, RequestContext
-from codex_python_sdk._client._server_requests import DEFAULT_RESULTS, default_result, validate_result
+from codex_python_sdk._client._server_requests import DEFAULT_RESULTS, default_result
+from codex_python_sdk.protocol._answers import validate_answer as validate_result
 
 # ---------------------------------------------------------------------------------------------- tests
 
@@ -125,7 +126,7 @@ def test_hooks_get_typed_params_and_context_sync_or_async(server: Any, make_clie
     ("hook", "why"),
     [
         (lambda p: {"decision": "yes-please"}, "'yes-please' is not one of 'accept'"),
-        (lambda p: None, "expected a dict"),
+        (lambda p: None, "expected a JSON object"),
         (
             lambda p: {"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": "ls"}}},
             "expected array",

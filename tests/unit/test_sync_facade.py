@@ -93,7 +93,7 @@ def test_calls_after_close_raise(server: Any) -> None:
 
 def test_generated_sync_facade_is_up_to_date() -> None:
     proc = subprocess.run(
-        [sys.executable, "scripts/generate_sync.py", "--check"], capture_output=True, text=True
+        [sys.executable, "scripts/generate_client.py", "--check"], capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypedDict
 import pytest
 
 from codex_python_sdk import ImageInput, LocalImageInput, RequestContext, Tool, tool
-from codex_python_sdk._client._server_requests import validate_result
+from codex_python_sdk.protocol._answers import validate_answer as validate_result
 from codex_python_sdk.tools import ToolError, ToolRegistry
 
 
@@ -191,7 +191,15 @@ def test_results_text_images_json_and_context(tmp_path: Path) -> None:
         return ["caption", LocalImageInput(png), ImageInput("data:image/png;base64,AAAA")]
 
     assert "context" not in shot.input_schema["properties"]
-    ctx = RequestContext("item/tool/call", 1, "tool_call", "th", "tu", "call_1", {})
+    ctx = RequestContext(
+        request_type="tool_call",
+        method="item/tool/call",
+        thread_id="th",
+        turn_id="tu",
+        item_id="call_1",
+        params={},
+        request_id=1,
+    )
     items = _call(shot, {}, ctx)["contentItems"]
     assert items[0] == {"type": "inputText", "text": "caption"}
     assert items[1]["imageUrl"] == "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()

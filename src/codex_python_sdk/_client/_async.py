@@ -1,32 +1,49 @@
-"""``AsyncCodexAgenticClient``: the async core. Lifecycle, requests, threads and turns.
+"""``AsyncCodexAgenticClient``: the async core. Lifecycle, requests, notifications, and the wiring.
 
 One client owns one app-server connection. Turns on different threads run concurrently over it; each
-turn's events reach only that turn's stream. The seed's long tail of convenience methods lives in the
-:class:`~codex_python_sdk._client._seed_methods.SeedMethods` mixin; every protocol method is on :attr:`rpc`.
+turn's events reach only that turn's stream. The turn methods live in :class:`Responses`, thread
+preparation in :class:`Threads`, the seed's long tail of convenience methods in :class:`SeedMethods`;
+every protocol method is on :attr:`rpc`. The constructor is generated from :class:`ClientOptions`
+(``_init.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._rpc._connection import RpcConnection
+from .._callables import CallableRunner
+from .._rpc import RpcConnection
 from .._transport import StdioTransport, Transport
+from .._unset import UNSET, Unset
 from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
-from ..events import AgentResponse, ResponseEvent
-from ..inputs import to_wire_input
+from ..events import ResponseEvent
+from ..hooks import HookError
+from ._exec_methods import ExecMethods
+from ._init import AsyncClientInit
 from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
+from ._responses import Responses
 from ._routing import EndOfQueue, Listener, Router
 from ._seed_methods import SeedMethods
-from ._server_requests import HookError, ServerRequestDispatcher
-from ._turns import TurnAccumulator, TurnState, turn_messages
+from ._server_requests import ServerRequestDispatcher
+from ._threads import Threads
+from ._turns import TurnTracker
 
 if TYPE_CHECKING:
+    from ..hooks import (
+        CommandApprovalHook,
+        FileChangeApprovalHook,
+        McpElicitationHook,
+        PermissionsApprovalHook,
+        ToolCallHook,
+        UserInputHook,
+    )
+    from ..policy import PolicyEngine, PolicyRubric
+    from ..protocol._base import JsonValue, Model
     from ..protocol._methods import AsyncRpcMethods
     from ..tools import ToolRegistry
 
@@ -34,128 +51,73 @@ __all__ = ["AsyncCodexAgenticClient"]
 
 logger = logging.getLogger("codex_python_sdk")
 
-_UNSET: Any = object()
 # Notifications the client itself acts on before routing them.
 _WATCHED = frozenset(
-    {"thread/closed", "thread/archived", "thread/deleted", "item/started", "serverRequest/resolved"}
+    {
+        "thread/closed",
+        "thread/archived",
+        "thread/deleted",
+        "item/started",
+        "serverRequest/resolved",
+        "turn/started",
+        "turn/completed",
+    }
 )
 
 
-class _Hooks(Mapping[str, Any]):
-    """The client's ``on_*`` attributes, read at dispatch time so hooks can be swapped at runtime."""
-
-    def __init__(self, client: AsyncCodexAgenticClient) -> None:
-        self._client = client
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in HOOK_NAMES:
-            raise KeyError(key)
-        return getattr(self._client, key)
-
-    def __iter__(self) -> Any:
-        return iter(HOOK_NAMES)
-
-    def __len__(self) -> int:
-        return len(HOOK_NAMES)
-
-
-class AsyncCodexAgenticClient(SeedMethods):
+class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, ExecMethods):
     """Async client for ``codex app-server``.
 
     Use it as ``async with AsyncCodexAgenticClient() as client:`` (or ``create_async_client()``); it
-    connects lazily on the first call otherwise. The keywords are the seed's, with the same meaning:
-
-    - ``codex_command``: the codex executable. When omitted: ``$CODEX_PYTHON_SDK_CODEX``, then the binary
-      bundled with ``openai-codex-cli-bin``, then ``codex`` on PATH.
-    - ``app_server_args``: arguments before the generated flags (default ``["app-server"]``).
-    - ``env`` (default: this process's environment) and ``process_cwd`` (default: the current directory)
-      of the app-server process.
-    - ``default_thread_params`` / ``default_turn_params``: merged under each call's params. Thread params
-      (and the baseline ``approvalPolicy=on-request``, ``sandbox=workspace-write``) apply when a thread is
-      *started*; resuming a thread sends only what that call asked for.
-    - ``automatic_approval_review``: route approvals to Codex's native reviewer (``approvalsReviewer:
-      "auto_review"``). Your own ``on_command_approval`` / ``on_file_change_approval`` hook or policy always
-      takes precedence: when one is configured, approvals keep coming to it (a warning says so).
-    - ``enabled_features`` / ``disabled_features``: ``--enable`` / ``--disable`` flags.
-    - ``enable_web_search``: live web search (``-c web_search="live"``); off by default.
-    - ``server_config_overrides``: ``-c key=value`` flags, values encoded as TOML (``RawToml`` passes text).
-    - ``stream_idle_timeout_seconds``: a turn stream with no event for this long is interrupted and raises
-      :class:`StreamIdleTimeoutError`; time spent in your hooks does not count. ``None`` disables it.
-    - ``turn_timeout_seconds`` (new): a whole-turn deadline (default none): past it the turn is interrupted
-      and :class:`TurnTimeoutError` raised, even while events keep coming (codex retrying a lost network
-      sends one every few seconds, forever).
-    - ``on_command_approval``, ``on_file_change_approval``, ``on_permissions_approval``,
-      ``on_tool_request_user_input``, ``on_mcp_elicitation_request``, ``on_tool_call``: hooks for the
-      server's requests, ``(params)`` or ``(params, context)``, sync or async. Without a hook or policy
-      the answer is fail-closed (decline, empty grant, empty answers, tool failure).
-    - ``policy_engine`` / ``policy_rubric``: a policy consulted when no hook is set.
-
-    New keywords: ``request_timeout_seconds`` (every request; default 120), ``approval_timeout_seconds``
-    (a hook taking longer is answered fail-closed; default none), ``client_name`` (``clientInfo.name``),
-    ``experimental_api`` (default True), ``opt_out_notification_methods``, ``on_hook_error`` (called with a
-    :class:`HookError` whenever a hook result is rejected), ``transport`` (a custom :class:`Transport`),
-    and ``tools`` (Python functions or :class:`~codex_python_sdk.Tool` objects the model can call on every
-    thread this client starts; see :mod:`codex_python_sdk.tools`).
+    connects lazily on the first call otherwise. The keywords are those of :class:`ClientOptions` (the
+    seed's, plus new ones), also accepted as one object: ``AsyncCodexAgenticClient.from_options(options)``.
+    Hooks and the policy engine are attributes (``client.on_command_approval = fn``), read when a request
+    arrives, so they may be swapped at run time.
     """
 
-    def __init__(
-        self,
-        *,
-        codex_command: str | None = None,
-        app_server_args: list[str] | None = None,
-        env: Mapping[str, str] | None = None,
-        process_cwd: str | os.PathLike[str] | None = None,
-        default_thread_params: Mapping[str, Any] | None = None,
-        default_turn_params: Mapping[str, Any] | None = None,
-        automatic_approval_review: bool | None = None,
-        enabled_features: list[str] | None = None,
-        disabled_features: list[str] | None = None,
-        enable_web_search: bool = False,
-        server_config_overrides: Mapping[str, Any] | None = None,
-        stream_idle_timeout_seconds: float | None = 60.0,
-        turn_timeout_seconds: float | None = None,
-        on_command_approval: Callable[..., Any] | None = None,
-        on_file_change_approval: Callable[..., Any] | None = None,
-        on_permissions_approval: Callable[..., Any] | None = None,
-        on_tool_request_user_input: Callable[..., Any] | None = None,
-        on_mcp_elicitation_request: Callable[..., Any] | None = None,
-        on_tool_call: Callable[..., Any] | None = None,
-        policy_engine: Any = None,
-        policy_rubric: Any = None,
-        request_timeout_seconds: float | None = 120.0,
-        approval_timeout_seconds: float | None = None,
-        client_name: str = "codex-python-sdk",
-        experimental_api: bool = True,
-        opt_out_notification_methods: list[str] | None = None,
-        on_hook_error: Callable[[HookError], None] | None = None,
-        transport: Transport | None = None,
-        tools: Sequence[Any] | None = None,
-    ) -> None:
-        # First statement: every parameter, by name, for the options (which ignore the others).
-        self._options = ClientOptions.from_kwargs(locals())
-        self.on_command_approval = on_command_approval
-        self.on_file_change_approval = on_file_change_approval
-        self.on_permissions_approval = on_permissions_approval
-        self.on_tool_request_user_input = on_tool_request_user_input
-        self.on_mcp_elicitation_request = on_mcp_elicitation_request
-        self.on_tool_call = on_tool_call
-        self.on_hook_error = on_hook_error
+    on_command_approval: CommandApprovalHook | None
+    on_file_change_approval: FileChangeApprovalHook | None
+    on_permissions_approval: PermissionsApprovalHook | None
+    on_tool_request_user_input: UserInputHook | None
+    on_mcp_elicitation_request: McpElicitationHook | None
+    on_tool_call: ToolCallHook | None
+    on_hook_error: Callable[[HookError], object] | None
+    policy_engine: PolicyEngine | None
+    policy_rubric: PolicyRubric | Mapping[str, object] | None
+
+    @classmethod
+    def from_options(cls, options: ClientOptions) -> AsyncCodexAgenticClient:
+        """A client from a :class:`ClientOptions` (what the CLI and the test kit use)."""
+        client = cls.__new__(cls)
+        client._setup(options)
+        return client
+
+    def _setup(self, options: ClientOptions) -> None:
+        self._options = options
+        for name in HOOK_NAMES:
+            setattr(self, name, options.hooks[name])
+        self.on_hook_error = options.on_hook_error
         self._owns_policy_engine = False
-        if policy_engine is None and policy_rubric is not None:
-            from ..policy import build_policy_engine_from_rubric  # the one upward import: seed API
+        engine = options.policy_engine
+        if engine is None and options.policy_rubric is not None:
+            from ..policy import build_policy_engine_from_rubric  # seed API: policy_rubric=
 
-            policy_engine = build_policy_engine_from_rubric(policy_rubric)
+            engine = build_policy_engine_from_rubric(options.policy_rubric)
             self._owns_policy_engine = True
-        self.policy_engine = policy_engine
-        self.policy_rubric = policy_rubric
-        self._transport = transport
+        self.policy_engine = engine
+        self.policy_rubric = options.policy_rubric
+        self._bind_engine(engine)
+        self._transport = options.transport
         self._tool_registry: ToolRegistry | None = None
-        if tools:
-            from ..tools import ToolRegistry  # features layer, imported only when tools are used
+        if options.tools:
+            from ..tools import ToolRegistry  # imported only when tools are used
 
-            self._tool_registry = ToolRegistry(tools)
+            self._tool_registry = ToolRegistry(options.tools)
+        self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)
+        self._tool_runner = CallableRunner("codex-sdk-tool", options.tool_workers)
         self._conn: RpcConnection | None = None
         self._router = Router()
+        self._turns = TurnTracker()
         self._dispatcher: ServerRequestDispatcher | None = None
         self._connect_lock: asyncio.Lock | None = None
         self._closed = False
@@ -166,6 +128,23 @@ class AsyncCodexAgenticClient(SeedMethods):
         self._rpc: AsyncRpcMethods | None = None
         self.binary_path: str | None = None
         """The codex executable in use (None until connected, or with a custom transport)."""
+
+    def _bind_engine(self, engine: object) -> None:
+        # An engine that needs a client of its own (the LLM judge) gets a factory, so that the policy
+        # layer never imports the client.
+        bind = getattr(engine, "bind_client_factory", None)
+        if callable(bind):
+            options = self._options
+
+            def factory(**overrides: Any) -> AsyncCodexAgenticClient:
+                return AsyncCodexAgenticClient.from_options(_judge_options(options, overrides))
+
+            bind(factory)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "policy_engine" and "_options" in self.__dict__:
+            self._bind_engine(value)
+        object.__setattr__(self, name, value)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def __aenter__(self) -> AsyncCodexAgenticClient:
@@ -179,6 +158,16 @@ class AsyncCodexAgenticClient(SeedMethods):
     def closed(self) -> bool:
         """True after :meth:`close` or once the app-server connection died."""
         return self._closed or self._dead is not None
+
+    @property
+    def options(self) -> ClientOptions:
+        """The options this client was made with."""
+        return self._options
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The app-server's environment (the seed's ``client.env``): ``env=`` or this process's."""
+        return self._options.child_env()
 
     async def connect(self) -> None:
         """Start the app-server and run the ``initialize`` handshake (idempotent)."""
@@ -202,24 +191,35 @@ class AsyncCodexAgenticClient(SeedMethods):
         plan = plan_launch(self._options)
         logger.debug("starting %s (%s)", plan.argv[0], plan.binary.source)
         self.binary_path = plan.binary.path
-        return StdioTransport(plan.argv, env=plan.env, cwd=plan.cwd, binary=plan.binary)
+        transport = StdioTransport(plan.argv, env=plan.env, cwd=plan.cwd, binary=plan.binary)
+        self._transport = transport
+        return transport
 
     async def _connect(self) -> None:
+        secrets = self._options.secret_overrides()
+        if secrets:
+            logger.warning(
+                "server_config_overrides %s look like secrets: they are on the app-server's command line, "
+                "visible to other users (ps); pass them through env= and the provider's env_key / "
+                "env_http_headers instead",
+                secrets,
+            )
         transport = self._transport_for_connect()
         conn = RpcConnection(
             transport,
             on_notification=self._on_notification,
             on_server_request=self._on_server_request,
-            request_timeout=self._options.request_timeout_seconds,
+            request_timeout=self._options.request_timeout,
         )
         self._dispatcher = ServerRequestDispatcher(
             conn,
             self._router,
-            hooks=_Hooks(self),
-            policy_engine=self.policy_engine,
-            approval_timeout=self._options.approval_timeout_seconds,
+            get_hook=lambda name: getattr(self, name, None),
+            get_policy_engine=lambda: self.policy_engine,
+            hook_runner=self._hook_runner,
+            tool_runner=self._tool_runner,
+            approval_timeout=self._options.approval_timeout,
             on_hook_error=self._report_hook_error,
-            get_policy_engine=lambda: self.policy_engine,  # read at dispatch time: swappable at runtime
             tool_handler=self._tool_call_handler,
         )
         await conn.start()
@@ -229,26 +229,26 @@ class AsyncCodexAgenticClient(SeedMethods):
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
         try:
-            self._server_info = await conn.request(
+            info = await conn.request(
                 "initialize",
                 {
                     "clientInfo": {"name": self._options.client_name, "title": None, "version": __version__},
                     "capabilities": capabilities,
                 },
             )
+            self._server_info = info if isinstance(info, dict) else {}
             conn.notify("initialized")
         except BaseException as exc:
             await conn.aclose()
             self._conn = None
-            if isinstance(exc, AppServerConnectionError):
+            if isinstance(exc, AppServerConnectionError) and not isinstance(exc, ClientClosedError):
                 raise AppServerConnectionError(
                     f"app-server failed to start: {exc.message}",
                     stderr_tail=transport.stderr_tail(),
                     returncode=transport.returncode,
                 ) from exc
             raise
-        reviewer = self._approvals_reviewer()
-        if self._options.automatic_approval_review and reviewer is None:
+        if self._options.automatic_approval_review and self._approvals_reviewer() is None:
             logger.warning(
                 "automatic_approval_review=True but an approval hook or policy is configured: approvals go "
                 "to your hook/policy (it takes precedence), not to Codex's native reviewer"
@@ -280,25 +280,26 @@ class AsyncCodexAgenticClient(SeedMethods):
             logger.error("%s", error.message)
 
     async def close(self) -> None:
-        """Stop the app-server (stdin EOF, then SIGTERM, then SIGKILL) and fail anything still waiting."""
+        """Stop the app-server (stdin EOF, then SIGTERM, then SIGKILL), fail anything still waiting with
+        :class:`ClientClosedError`, and release the hook and tool threads (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        if self._dispatcher is not None:
-            self._dispatcher.cancel_all()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._conn is not None:
-            await self._conn.aclose()
-        elif self._transport is not None:
-            await self._transport.aclose()  # e.g. an app-server a factory started that was never used
-        self._router.fail_all(ClientClosedError("the client is closed"))
-        if self._owns_policy_engine:
-            closer = getattr(self.policy_engine, "aclose", None) or getattr(self.policy_engine, "close", None)
-            if callable(closer):
-                result = closer()
-                if asyncio.iscoroutine(result):
-                    await result
+        try:
+            if self._dispatcher is not None:
+                self._dispatcher.cancel_all()
+            for task in list(self._tasks):
+                task.cancel()
+            if self._conn is not None:
+                await self._conn.aclose()
+            elif self._transport is not None:
+                await self._transport.aclose()  # e.g. an app-server a factory started that was never used
+        finally:
+            self._router.fail_all(ClientClosedError("the client is closed"))
+            self._hook_runner.close()
+            self._tool_runner.close()
+            if self._owns_policy_engine:
+                await _close_engine(self.policy_engine)
 
     def _spawn(self, coro: Any) -> None:
         """Run a background coroutine tied to this client (kept referenced, cancelled on close)."""
@@ -308,7 +309,7 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     # -- facts about the connection --------------------------------------------------------------------
     @property
-    def server_info(self) -> dict[str, Any]:
+    def server_info(self) -> dict[str, JsonValue]:
         """The ``initialize`` result (``userAgent``, ``codexHome``, ``platformFamily``, ``platformOs``)."""
         return dict(self._server_info)
 
@@ -324,7 +325,7 @@ class AsyncCodexAgenticClient(SeedMethods):
 
     @property
     def hook_errors(self) -> list[HookError]:
-        """Recent hook/policy results that were rejected and answered fail-closed (newest last)."""
+        """Recent hooks, engines or tools that failed, with the fail-closed answer sent (newest last)."""
         return list(self._dispatcher.errors) if self._dispatcher is not None else []
 
     def _report_hook_error(self, record: HookError) -> None:
@@ -336,16 +337,17 @@ class AsyncCodexAgenticClient(SeedMethods):
         if method not in _WATCHED:  # the hot path: deltas and most events just get routed
             self._router.dispatch(method, msg)
             return
-        if method in ("thread/closed", "thread/archived", "thread/deleted"):
-            params = msg.get("params")
-            if isinstance(params, dict):
-                self._loaded_threads.discard(str(params.get("threadId")))
+        params = msg.get("params")
+        if method in ("turn/started", "turn/completed"):
+            self._turns.observe(method, params)
+        elif method in ("thread/closed", "thread/archived", "thread/deleted"):
+            if isinstance(params, dict) and isinstance(params.get("threadId"), str):
+                self._loaded_threads.discard(params["threadId"])
+                self._turns.forget_thread(params["threadId"])
         elif method == "item/started" and self._dispatcher is not None:
             self._dispatcher.observe_item(msg)  # approvals that follow are given their item
-        elif method == "serverRequest/resolved" and self._dispatcher is not None:
-            params = msg.get("params")
-            if isinstance(params, dict):
-                self._dispatcher.withdraw(params.get("requestId"))
+        elif method == "serverRequest/resolved" and self._dispatcher is not None and isinstance(params, dict):
+            self._dispatcher.withdraw(params.get("requestId"))
         self._router.dispatch(method, msg)
 
     def _on_server_request(self, msg: dict[str, Any]) -> None:
@@ -366,25 +368,34 @@ class AsyncCodexAgenticClient(SeedMethods):
             )
         return self._conn
 
-    async def request(self, method: str, params: Any = None, *, timeout: Any = _UNSET) -> Any:
+    async def request(
+        self,
+        method: str,
+        params: Mapping[str, object] | Model | None = None,
+        *,
+        timeout: float | Unset | None = UNSET,
+    ) -> JsonValue:
         """Send any JSON-RPC request and return its raw ``result`` (the escape hatch).
 
-        ``params`` is a dict or a generated params model; ``timeout`` in seconds (``None``: no limit).
+        ``params`` is a dict or a generated params model; ``timeout`` in seconds (``None``: no limit;
+        default: ``request_timeout``).
         """
+        result: JsonValue = await self._request(method, params, timeout=timeout)
+        return result
+
+    async def _request(self, method: str, params: Any = None, *, timeout: Any = UNSET) -> Any:
         conn = await self._connection()
-        if hasattr(params, "to_wire"):
-            params = params.to_wire()
-        if timeout is _UNSET:
-            result = await conn.request(method, params)
+        to_wire = getattr(params, "to_wire", None)
+        wire = to_wire() if callable(to_wire) else params
+        if isinstance(timeout, Unset):
+            result = await conn.request(method, wire)
         else:
-            result = await conn.request(method, params, timeout=timeout)
-        self._track_threads(method, params, result)
+            result = await conn.request(method, wire, timeout=timeout)
+        self._track_threads(method, wire, result)
         return result
 
     async def _rpc_call(self, method: str, params: Any, timeout: Any) -> Any:
-        from ..protocol._base import UNSET
-
-        return await self.request(method, params, timeout=_UNSET if timeout is UNSET else timeout)
+        return await self._request(method, params, timeout=timeout)
 
     @property
     def rpc(self) -> AsyncRpcMethods:
@@ -395,19 +406,13 @@ class AsyncCodexAgenticClient(SeedMethods):
             self._rpc = AsyncRpcMethods(self._rpc_call)
         return self._rpc
 
-    def _track_threads(self, method: str, params: Any, result: Any) -> None:
-        if method in ("thread/start", "thread/resume", "thread/fork") and isinstance(result, dict):
-            thread = result.get("thread")
-            if isinstance(thread, dict) and isinstance(thread.get("id"), str):
-                self._loaded_threads.add(thread["id"])
-        elif method in ("thread/unsubscribe", "thread/archive", "thread/delete") and isinstance(params, dict):
-            # Not loaded any more: the next turn on it must resume (and so get the server's answer, e.g.
-            # "archived"), even if the thread/closed or thread/archived notification has not arrived yet.
-            self._loaded_threads.discard(str(params.get("threadId")))
-
     # -- notifications outside turns -------------------------------------------------------------------
     async def notifications(
-        self, methods: list[str] | None = None, *, thread_id: Any = Listener._ALL, maxsize: int = 10_000
+        self,
+        methods: list[str] | None = None,
+        *,
+        thread_id: str | Unset | None = UNSET,
+        maxsize: int = 10_000,
     ) -> AsyncIterator[ResponseEvent]:
         """Iterate over notifications as :class:`ResponseEvent` (independently of turn streams).
 
@@ -416,7 +421,8 @@ class AsyncCodexAgenticClient(SeedMethods):
         ``maxsize`` behind gets :class:`NotificationOverflowError` rather than silently missing events.
         """
         await self._connection()
-        listener = self._router.add_listener(methods, thread_id, maxsize)
+        which = Listener._ALL if isinstance(thread_id, Unset) else thread_id
+        listener = self._router.add_listener(methods, which, maxsize)
         try:
             while True:
                 msg = await listener.queue.get()
@@ -426,170 +432,27 @@ class AsyncCodexAgenticClient(SeedMethods):
         finally:
             listener.close()
 
-    # -- threads ---------------------------------------------------------------------------------------
-    def _dynamic_tools(self) -> list[dict[str, Any]] | None:
-        """Dynamic tool specs of the client's Python tools (``tools=``), registered on every thread start."""
-        return self._tool_registry.specs() if self._tool_registry is not None else None
 
-    def _prepare_tools(self, params: dict[str, Any]) -> Callable[[str], None]:
-        """Turn Python tools in ``params["dynamicTools"]`` into specs (with the client's own tools first);
-        returns what binds the thread's own tools to its id once it is known."""
-        given = params.get("dynamicTools")
-        has_python = isinstance(given, (list, tuple)) and any(not isinstance(t, Mapping) for t in given)
-        if self._tool_registry is None:
-            if not has_python:
-                return lambda _thread_id: None
-            from ..tools import ToolRegistry
-
-            self._tool_registry = ToolRegistry()
-        return self._tool_registry.prepare(params)
-
-    def _tool_call_handler(self, params: Mapping[str, Any], context: Any) -> Any:
-        return self._tool_registry.handler(params, context) if self._tool_registry is not None else None
-
-    async def _start_thread_raw(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        merged = self._options.thread_start_params(params, reviewer=self._approvals_reviewer())
-        bind_tools = self._prepare_tools(merged)
-        result = await self.request("thread/start", merged)
-        if not isinstance(result, dict) or not isinstance(result.get("thread"), dict):
-            raise CodexAgenticError(f"thread/start returned no thread: {result!r}")
-        bind_tools(str(result["thread"].get("id")))
-        return result
-
-    async def _resume_thread_raw(self, thread_id: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        # Only what the caller asked for: never re-send the baseline sandbox / approval settings.
-        merged = {k: v for k, v in (params or {}).items() if v is not None}
-        # codex 0.163 keeps a thread's dynamic tools with the thread and ignores dynamicTools on resume;
-        # Python tools given here still answer the thread's calls to them from now on.
-        bind_tools = self._prepare_tools(merged)
-        merged["threadId"] = thread_id
-        result = await self.request("thread/resume", merged)
-        bind_tools(thread_id)
-        return result  # type: ignore[no-any-return]
-
-    async def _prepare_thread(self, thread_id: str | None, thread_params: Mapping[str, Any] | None) -> str:
-        if thread_id is None:
-            result = await self._start_thread_raw(thread_params)
-            return str(result["thread"]["id"])
-        if thread_id in self._loaded_threads and not thread_params:
-            return thread_id  # already live on this connection: no extra round trip per turn
-        await self._resume_thread_raw(thread_id, thread_params)
-        return thread_id
-
-    # -- responses -------------------------------------------------------------------------------------
-    async def _turn(
-        self,
-        prompt: Any,
-        thread_id: str | None,
-        thread_params: Mapping[str, Any] | None,
-        turn_params: Mapping[str, Any] | None,
-    ) -> tuple[TurnState, AsyncIterator[dict[str, Any]]]:
-        wire_input = to_wire_input(prompt)  # bad input fails before anything is started
-        conn = await self._connection()
-        resolved = await self._prepare_thread(thread_id, thread_params)
-        state = TurnState(resolved)
-        params = {**self._options.turn_params(turn_params), "input": wire_input}
-        stream = turn_messages(
-            conn,
-            self._router,
-            state,
-            params,
-            idle_timeout=self._options.stream_idle_timeout_seconds,
-            turn_timeout=self._options.turn_timeout_seconds,
-            spawn=self._spawn,
-        )
-        return state, stream
-
-    async def responses_events(
-        self,
-        *,
-        prompt: Any,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, Any] | None = None,
-        turn_params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[ResponseEvent]:
-        """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
-
-        Starts a thread when ``thread_id`` is None. Leaving the loop early (break, cancellation, idle
-        timeout) interrupts the turn on the server. A failed turn raises :class:`TurnFailedError` after
-        its ``turn/completed`` event.
-        """
-        state, stream = await self._turn(prompt, thread_id, thread_params, turn_params)
-        yield ResponseEvent(
-            "thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}
-        )
-        from_notification = ResponseEvent.from_notification
-        acc = TurnAccumulator(state.thread_id, keep_events=False)  # so a failure carries the partial result
-        async with _closing(stream):
-            async for msg in stream:
-                event = from_notification(msg, state.thread_id)
-                if event.type == "item/agentMessage/delta":  # the hot path: reuse what the event parsed
-                    acc.add_delta(event.item_id, event.text_delta)
-                else:
-                    acc.add(msg)
-                yield event
-        if acc.raw is not None:  # turn/completed arrived
-            acc.raise_if_failed()
-
-    async def responses_stream_text(
-        self,
-        *,
-        prompt: Any,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, Any] | None = None,
-        turn_params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[str]:
-        """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning)."""
-        state, stream = await self._turn(prompt, thread_id, thread_params, turn_params)
-        acc = TurnAccumulator(state.thread_id, keep_events=False)
-        async with _closing(stream):
-            async for msg in stream:
-                if msg.get("method") == "item/agentMessage/delta":
-                    delta = msg["params"].get("delta")
-                    if delta:
-                        yield delta
-                elif msg.get("method") == "turn/completed":
-                    acc.add(msg)
-        acc.raise_if_failed()
-
-    async def responses_create(
-        self,
-        *,
-        prompt: Any,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, Any] | None = None,
-        turn_params: Mapping[str, Any] | None = None,
-        include_events: bool = False,
-    ) -> AgentResponse:
-        """Run one turn to the end and return an :class:`AgentResponse`.
-
-        ``status`` is ``completed`` or ``interrupted``; a failed turn raises :class:`TurnFailedError`
-        (its ``response`` holds what was gathered). ``include_events=True`` keeps every event.
-        """
-        state, stream = await self._turn(prompt, thread_id, thread_params, turn_params)
-        acc = TurnAccumulator(state.thread_id, keep_events=include_events)
-        if acc.events is not None:
-            acc.events.append(
-                ResponseEvent(
-                    "thread/ready", "system", thread_id=state.thread_id, raw={"threadId": state.thread_id}
-                )
-            )
-        async with _closing(stream):
-            async for msg in stream:
-                acc.add(msg)
-        if acc.turn_id is None:
-            acc.turn_id = state.turn_id
-        return acc.raise_if_failed()
+def _judge_options(options: ClientOptions, overrides: Mapping[str, Any]) -> ClientOptions:
+    """Options for a judge's own client: the same codex and environment, no hooks, no policy, no tools."""
+    base: dict[str, Any] = {
+        "codex_command": options.codex_command,
+        "app_server_args": options.app_server_args,
+        "env": options.env,
+        "process_cwd": options.process_cwd,
+        "server_config_overrides": options.server_config_overrides,
+        "request_timeout": options.request_timeout,
+    }
+    base.update(overrides)
+    return ClientOptions(**base)
 
 
-class _closing:
-    """``async with`` that closes an async generator (so its ``finally`` runs now, not at GC)."""
-
-    def __init__(self, agen: Any) -> None:
-        self._agen = agen
-
-    async def __aenter__(self) -> Any:
-        return self._agen
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._agen.aclose()
+async def _close_engine(engine: object) -> None:
+    closer = getattr(engine, "aclose", None) or getattr(engine, "close", None)
+    if callable(closer):
+        try:
+            result = closer()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            logger.exception("closing the policy engine failed")

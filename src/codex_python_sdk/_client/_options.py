@@ -1,7 +1,13 @@
-"""Client options: the seed's constructor keywords, validated once, and what they turn into.
+"""Client options: every client keyword, written once.
 
-Kept apart from the client so the rules (how thread params merge, what the command line is, when the
-native reviewer applies) read in one place and are unit-tested without a process.
+:class:`ClientOptions` is the single definition of the keywords both clients take: the two constructors
+are generated from its ``__init__`` (``scripts/generate_sync.py``; a test keeps them in step), the CLI and
+the test kit build a ``ClientOptions`` and hand it to ``Client.from_options``. The rules (how thread params
+merge, what the command line is, when the native reviewer applies) read in one place and are unit-tested
+without a process.
+
+Timeouts are ``*_timeout`` in seconds (float; ``None``: no limit). The seed's ``*_timeout_seconds``
+spellings are accepted as aliases.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 
+from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError
 from ._toml import encode_overrides
 
@@ -16,21 +23,35 @@ TYPE_CHECKING = False  # typing is not imported at run time: this module is on t
 if TYPE_CHECKING:
     from typing import Any
 
+    from .._transport import Transport
+    from ..hooks import (
+        CommandApprovalHook,
+        FileChangeApprovalHook,
+        HookError,
+        McpElicitationHook,
+        PermissionsApprovalHook,
+        ToolCallHook,
+        UserInputHook,
+    )
+    from ..policy import PolicyEngine, PolicyRubric
+    from ..tools import Tool
+    from ._toml import TomlValue
+
 __all__ = [
     "DEFAULT_APP_SERVER_ARGS",
     "DEFAULT_CLI_COMMAND",
     "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS",
     "DEFAULT_THREAD_BASELINE",
+    "HOOK_NAMES",
     "ClientOptions",
     "merge_params",
 ]
 
 DEFAULT_CLI_COMMAND = "codex"
-"""The seed's default command name. The SDK now resolves the binary itself (see ``_binary``)."""
+"""The seed's default command name. The SDK now resolves the binary itself (see ``_transport._binary``)."""
 DEFAULT_APP_SERVER_ARGS: tuple[str, ...] = ("app-server",)
 """Arguments before the generated flags. A tuple, so it cannot be mutated for every later client."""
 DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 60.0
-DEFAULT_REQUEST_TIMEOUT_SECONDS = 120.0
 DEFAULT_THREAD_BASELINE: Mapping[str, Any] = {"approvalPolicy": "on-request", "sandbox": "workspace-write"}
 """Applied when a thread is *started* (never when one is resumed): sandboxed writes, approvals on request."""
 
@@ -42,6 +63,9 @@ HOOK_NAMES = (
     "on_mcp_elicitation_request",
     "on_tool_call",
 )
+"""The client's hook attributes, one per server-request kind (swappable at run time)."""
+
+_TIMEOUTS = ("stream_idle_timeout", "turn_timeout", "request_timeout", "approval_timeout")
 
 
 def merge_params(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -54,6 +78,8 @@ def merge_params(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _features(values: Sequence[str] | None, name: str) -> list[str]:
+    if isinstance(values, str):
+        raise CodexAgenticError(f"{name} must be a list of feature names, not a string")
     out: list[str] = []
     for value in values or ():
         if not isinstance(value, str) or not value.strip():
@@ -63,123 +89,198 @@ def _features(values: Sequence[str] | None, name: str) -> list[str]:
     return out
 
 
-_INPUTS = (
-    "codex_command",
-    "app_server_args",
-    "env",
-    "process_cwd",
-    "default_thread_params",
-    "default_turn_params",
-    "automatic_approval_review",
-    "enabled_features",
-    "disabled_features",
-    "enable_web_search",
-    "server_config_overrides",
-    "stream_idle_timeout_seconds",
-    "turn_timeout_seconds",
-    "request_timeout_seconds",
-    "approval_timeout_seconds",
-    "client_name",
-    "experimental_api",
-    "opt_out_notification_methods",
-    *HOOK_NAMES,
-)
+def _timeout(
+    name: str, value: float | Unset | None, alias: float | Unset | None, default: float | None
+) -> float | None:
+    if not isinstance(alias, Unset):
+        if not isinstance(value, Unset) and value != alias:
+            raise CodexAgenticError(f"{name} and {name}_seconds are the same option; give one")
+        value = alias
+    if isinstance(value, Unset):
+        return default
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+        raise CodexAgenticError(f"{name} must be a positive number of seconds or None, got {value!r}")
+    return None if value is None else float(value)
 
 
 class ClientOptions:
-    """Normalized constructor options (see :class:`AsyncCodexAgenticClient` for each one's meaning).
+    """The keywords of :class:`AsyncCodexAgenticClient` and :class:`CodexAgenticClient`, validated.
 
-    A plain class rather than a dataclass: it is built before codex starts, where every import counts.
+    Process and protocol:
+
+    - ``codex_command``: the codex executable. When omitted: ``$CODEX_PYTHON_SDK_CODEX``, then the binary
+      bundled with ``openai-codex-cli-bin``, then ``codex`` on PATH.
+    - ``app_server_args``: arguments before the generated flags (default ``["app-server"]``).
+    - ``env`` (default: this process's environment) and ``process_cwd`` (default: the current directory)
+      of the app-server process. Put secrets here, not in ``server_config_overrides``: the command line is
+      visible to every user of the machine (``ps``), the environment is not. Codex reads provider keys
+      and headers from the environment by name (``model_providers.<id>.env_key``, ``env_http_headers``).
+    - ``enabled_features`` / ``disabled_features``: ``--enable`` / ``--disable`` flags.
+    - ``enable_web_search``: live web search (``-c web_search="live"``); off by default.
+    - ``server_config_overrides``: ``-c key=value`` flags, values encoded as TOML (``RawToml`` passes text).
+    - ``transport``: a ready :class:`~codex_python_sdk.Transport` instead of spawning codex.
+    - ``client_name`` (``clientInfo.name``), ``experimental_api`` (default True),
+      ``opt_out_notification_methods``.
+
+    Threads and turns:
+
+    - ``default_thread_params`` / ``default_turn_params``: merged under each call's params. Thread params
+      (and the baseline ``approvalPolicy=on-request``, ``sandbox=workspace-write``) apply when a thread is
+      *started*; resuming a thread sends only what that call asked for.
+    - ``tools``: Python functions or :class:`~codex_python_sdk.Tool` objects the model can call on every
+      thread this client starts.
+
+    Deciding the server's requests (see :mod:`codex_python_sdk.hooks`):
+
+    - ``on_command_approval``, ``on_file_change_approval``, ``on_permissions_approval``,
+      ``on_tool_request_user_input``, ``on_mcp_elicitation_request``, ``on_tool_call``: hooks, sync or
+      async. Without a hook or policy the answer is fail-closed (decline, empty grant, no answers, a
+      failed tool call).
+    - ``policy_engine`` / ``policy_rubric``: a policy consulted when no hook is set.
+    - ``automatic_approval_review``: route approvals to Codex's native reviewer (``approvalsReviewer:
+      "auto_review"``) when no approval hook or policy of yours would decide them.
+    - ``on_hook_error``: called with a :class:`~codex_python_sdk.HookError` whenever a hook, engine or tool
+      failed and the request was answered fail-closed.
+    - ``hook_workers`` (default 8) / ``tool_workers`` (default 8): threads for sync hooks and policy
+      engines, and for sync Python tools. Separate pools, so slow approvals never starve tool calls; a
+      sync callable that never returns keeps its thread (daemon) until it does.
+
+    Timeouts (seconds; ``None``: no limit):
+
+    - ``request_timeout`` (default 120): every JSON-RPC request.
+    - ``stream_idle_timeout`` (default 60): a turn with no event for this long is interrupted and raises
+      :class:`~codex_python_sdk.StreamIdleTimeoutError`; time spent in your hooks does not count.
+    - ``turn_timeout`` (default none): a whole-turn deadline; past it the turn is interrupted and
+      :class:`~codex_python_sdk.TurnTimeoutError` raised with the partial response, even while events
+      keep coming (codex retrying an unreachable model). Per call: ``turn_timeout=``.
+    - ``approval_timeout`` (default 300): a hook or engine that has not answered by then is answered
+      fail-closed for it (and recorded as a ``HookError``).
+
+    Buffers:
+
+    - ``max_buffered_events`` (default 100,000): events a turn stream may hold for a consumer that reads
+      slower than the app-server writes. Past it the turn is interrupted and the stream raises
+      :class:`~codex_python_sdk.StreamOverflowError`; nothing is ever dropped silently.
     """
 
-    codex_command: str | None
-    app_server_args: list[str]
-    env: dict[str, str] | None
-    process_cwd: str
-    default_thread_params: dict[str, Any]
-    default_turn_params: dict[str, Any]
-    automatic_approval_review: bool | None
-    enabled_features: list[str]
-    disabled_features: list[str]
-    enable_web_search: bool
-    server_config_overrides: dict[str, Any]
-    stream_idle_timeout_seconds: float | None
-    turn_timeout_seconds: float | None
-    request_timeout_seconds: float | None
-    approval_timeout_seconds: float | None
-    client_name: str
-    experimental_api: bool
-    opt_out_notification_methods: list[str]
-    hooks: dict[str, Callable[..., Any] | None]
-
-    def __init__(self, **kw: Any) -> None:
-        unknown = set(kw) - set(_INPUTS)
-        if unknown:
-            raise TypeError(f"unknown client options: {sorted(unknown)}")
-        app_server_args = kw.get("app_server_args")
-        env = kw.get("env")
-        cwd = kw.get("process_cwd")
-        self.codex_command = kw.get("codex_command")
+    def __init__(
+        self,
+        *,
+        codex_command: str | None = None,
+        app_server_args: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        process_cwd: str | os.PathLike[str] | None = None,
+        default_thread_params: Mapping[str, object] | None = None,
+        default_turn_params: Mapping[str, object] | None = None,
+        automatic_approval_review: bool | None = None,
+        enabled_features: Sequence[str] | None = None,
+        disabled_features: Sequence[str] | None = None,
+        enable_web_search: bool = False,
+        server_config_overrides: Mapping[str, TomlValue] | None = None,
+        stream_idle_timeout: float | Unset | None = UNSET,
+        turn_timeout: float | Unset | None = UNSET,
+        request_timeout: float | Unset | None = UNSET,
+        approval_timeout: float | Unset | None = UNSET,
+        on_command_approval: CommandApprovalHook | None = None,
+        on_file_change_approval: FileChangeApprovalHook | None = None,
+        on_permissions_approval: PermissionsApprovalHook | None = None,
+        on_tool_request_user_input: UserInputHook | None = None,
+        on_mcp_elicitation_request: McpElicitationHook | None = None,
+        on_tool_call: ToolCallHook | None = None,
+        policy_engine: PolicyEngine | None = None,
+        policy_rubric: PolicyRubric | Mapping[str, object] | None = None,
+        on_hook_error: Callable[[HookError], object] | None = None,
+        tools: Sequence[Tool | Callable[..., object]] | None = None,
+        transport: Transport | None = None,
+        client_name: str = "codex-python-sdk",
+        experimental_api: bool = True,
+        opt_out_notification_methods: Sequence[str] | None = None,
+        hook_workers: int = 8,
+        tool_workers: int = 8,
+        max_buffered_events: int = 100_000,
+        stream_idle_timeout_seconds: float | Unset | None = UNSET,
+        turn_timeout_seconds: float | Unset | None = UNSET,
+        request_timeout_seconds: float | Unset | None = UNSET,
+        approval_timeout_seconds: float | Unset | None = UNSET,
+    ) -> None:
+        if app_server_args is not None and (
+            isinstance(app_server_args, str) or not all(isinstance(a, str) for a in app_server_args)
+        ):
+            raise CodexAgenticError("app_server_args must be a list of strings")
+        self.codex_command = codex_command
         self.app_server_args = (
             list(app_server_args) if app_server_args is not None else list(DEFAULT_APP_SERVER_ARGS)
         )
         self.env = dict(env) if env is not None else None
-        self.process_cwd = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
-        self.default_thread_params = dict(kw.get("default_thread_params") or {})
-        self.default_turn_params = dict(kw.get("default_turn_params") or {})
-        self.automatic_approval_review = kw.get("automatic_approval_review")
-        self.enabled_features = list(kw.get("enabled_features") or [])
-        self.disabled_features = list(kw.get("disabled_features") or [])
-        self.enable_web_search = bool(kw.get("enable_web_search", False))
-        self.server_config_overrides = dict(kw.get("server_config_overrides") or {})
-        self.stream_idle_timeout_seconds = kw.get(
-            "stream_idle_timeout_seconds", DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS
-        )
-        self.turn_timeout_seconds = kw.get("turn_timeout_seconds")
-        self.request_timeout_seconds = kw.get("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS)
-        self.approval_timeout_seconds = kw.get("approval_timeout_seconds")
-        self.client_name = kw.get("client_name", "codex-python-sdk")
-        self.experimental_api = kw.get("experimental_api", True)
-        self.opt_out_notification_methods = list(kw.get("opt_out_notification_methods") or [])
-        self.hooks = {name: kw.get(name) for name in HOOK_NAMES}
-
-    @classmethod
-    def from_kwargs(cls, kw: Mapping[str, Any]) -> ClientOptions:
-        """Normalize and validate client constructor keywords (other keys, e.g. ``self``, are ignored)."""
-        options = cls(**{k: v for k, v in kw.items() if k in _INPUTS})
-        options.validate()
-        if options.automatic_approval_review and "guardian_approval" in options.disabled_features:
-            raise CodexAgenticError(
-                "automatic_approval_review=True conflicts with disabled feature 'guardian_approval'"
-            )
-        return options
-
-    def validate(self) -> None:
-        """Check the options; raise :class:`CodexAgenticError` naming the bad one."""
-        if self.app_server_args is not None and not all(isinstance(a, str) for a in self.app_server_args):
-            raise CodexAgenticError("app_server_args must be a list of strings")
-        self.enabled_features = _features(self.enabled_features, "enabled_features")
-        self.disabled_features = _features(self.disabled_features, "disabled_features")
+        self.process_cwd = os.path.abspath(os.fspath(process_cwd)) if process_cwd is not None else os.getcwd()
+        self.default_thread_params = dict(default_thread_params or {})
+        self.default_turn_params = dict(default_turn_params or {})
+        self.automatic_approval_review = automatic_approval_review
+        self.enabled_features = _features(enabled_features, "enabled_features")
+        self.disabled_features = _features(disabled_features, "disabled_features")
         both = set(self.enabled_features) & set(self.disabled_features)
         if both:
             raise CodexAgenticError(f"features both enabled and disabled: {sorted(both)}")
-        for name in (
-            "stream_idle_timeout_seconds",
-            "turn_timeout_seconds",
-            "request_timeout_seconds",
-            "approval_timeout_seconds",
-        ):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, (int, float)) or value <= 0):
-                raise CodexAgenticError(f"{name} must be a positive number or None, got {value!r}")
-        for name, hook in self.hooks.items():
+        if automatic_approval_review and "guardian_approval" in self.disabled_features:
+            raise CodexAgenticError(
+                "automatic_approval_review=True needs the 'guardian_approval' feature, which "
+                "disabled_features turns off"
+            )
+        self.enable_web_search = bool(enable_web_search)
+        self.server_config_overrides = dict(server_config_overrides or {})
+        self.stream_idle_timeout = _timeout(
+            "stream_idle_timeout", stream_idle_timeout, stream_idle_timeout_seconds, 60.0
+        )
+        self.turn_timeout = _timeout("turn_timeout", turn_timeout, turn_timeout_seconds, None)
+        self.request_timeout = _timeout("request_timeout", request_timeout, request_timeout_seconds, 120.0)
+        self.approval_timeout = _timeout(
+            "approval_timeout", approval_timeout, approval_timeout_seconds, 300.0
+        )
+        self.hooks: dict[str, Callable[..., object] | None] = {
+            "on_command_approval": on_command_approval,
+            "on_file_change_approval": on_file_change_approval,
+            "on_permissions_approval": on_permissions_approval,
+            "on_tool_request_user_input": on_tool_request_user_input,
+            "on_mcp_elicitation_request": on_mcp_elicitation_request,
+            "on_tool_call": on_tool_call,
+        }
+        for name, hook in [*self.hooks.items(), ("on_hook_error", on_hook_error)]:
             if hook is not None and not callable(hook):
                 raise CodexAgenticError(f"{name} must be callable, got {type(hook).__name__}")
+        self.policy_engine = policy_engine
+        self.policy_rubric = policy_rubric
+        self.on_hook_error = on_hook_error
+        if tools is not None and (isinstance(tools, (str, bytes)) or not isinstance(tools, Sequence)):
+            raise CodexAgenticError("tools must be a list of functions or Tool objects")
+        self.tools = list(tools or ())
+        self.transport = transport
+        self.client_name = client_name
+        self.experimental_api = bool(experimental_api)
+        self.opt_out_notification_methods = list(opt_out_notification_methods or [])
+        for name, count in (
+            ("hook_workers", hook_workers),
+            ("tool_workers", tool_workers),
+            ("max_buffered_events", max_buffered_events),
+        ):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise CodexAgenticError(f"{name} must be a positive integer, got {count!r}")
+        self.hook_workers = hook_workers
+        self.tool_workers = tool_workers
+        self.max_buffered_events = max_buffered_events
         # Encode now so that a value without a TOML form fails at construction, not at connect.
         try:
             self.command_line_flags()
         except (TypeError, ValueError) as exc:
             raise CodexAgenticError(f"server_config_overrides: {exc}") from exc
+
+    def __repr__(self) -> str:
+        # Never the environment or hook objects: a repr ends up in logs and bug reports.
+        shown = {
+            "codex_command": self.codex_command,
+            "process_cwd": self.process_cwd,
+            "transport": type(self.transport).__name__ if self.transport is not None else None,
+        }
+        return "ClientOptions(" + ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None) + ")"
 
     # -- command line ----------------------------------------------------------------------------------
     def command_line_flags(self) -> list[str]:
@@ -194,6 +295,17 @@ class ClientOptions:
             overrides.setdefault("web_search", "live")
         flags += encode_overrides(overrides)
         return flags
+
+    def secret_overrides(self) -> list[str]:
+        """Keys of ``server_config_overrides`` that look like secrets (they would show in ``ps``)."""
+        from .._redact import is_secret_key, redact_text  # only when asked: not on the cold-start path
+
+        found = []
+        for key, value in self.server_config_overrides.items():
+            text = str(value)
+            if is_secret_key(key.rsplit(".", 1)[-1]) or redact_text(text) != text:
+                found.append(key)
+        return found
 
     def child_env(self, path_prepend: Sequence[str] = ()) -> dict[str, str]:
         """The app-server's environment: ``env`` (or ours), with the bundled helpers first on PATH."""

@@ -17,7 +17,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from ..errors import NotificationOverflowError
@@ -39,13 +39,16 @@ class EventQueue(Generic[T]):
     first put wakes it, further puts in the same loop iteration only append.
     """
 
-    __slots__ = ("_error", "_items", "_maxsize", "_waiter", "overflowed")
+    __slots__ = ("_error", "_items", "_maxsize", "_on_overflow", "_waiter", "overflowed")
 
-    def __init__(self, maxsize: int = 0) -> None:
+    def __init__(self, maxsize: int = 0, on_overflow: Callable[[int], BaseException] | None = None) -> None:
         self._items: collections.deque[T] = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
         self._error: BaseException | None = None
         self._maxsize = maxsize
+        # Makes the error a full queue ends with; given one, the queued items are dropped with the
+        # error (the consumer hears at once that the stream broke, instead of after draining it).
+        self._on_overflow = on_overflow
         self.overflowed = False
 
     def __len__(self) -> int:
@@ -57,7 +60,12 @@ class EventQueue(Generic[T]):
             return False
         if self._maxsize and len(self._items) >= self._maxsize:
             self.overflowed = True
-            self.fail(NotificationOverflowError(f"listener queue full ({self._maxsize} notifications)"))
+            if self._on_overflow is not None:
+                error = self._on_overflow(len(self._items))
+                self._items.clear()
+            else:
+                error = NotificationOverflowError(f"listener queue full ({self._maxsize} notifications)")
+            self.fail(error)
             return False
         self._items.append(item)
         waiter = self._waiter
@@ -143,17 +151,27 @@ def route_keys(method: str, params: Any) -> tuple[str | None, str | None]:
 
 
 class TurnSubscription:
-    """Receives the notifications of one turn (raw messages, in arrival order)."""
+    """Receives the notifications of one turn (raw messages, in arrival order).
+
+    ``maxsize`` bounds what may wait for the consumer (0: unbounded); past it the queue ends with the
+    error ``on_overflow(count)`` returns (that callback also gets the turn interrupted).
+    """
 
     __slots__ = ("_early", "bound", "queue", "router", "thread_id", "turn_ids")
 
-    def __init__(self, router: Router, thread_id: str) -> None:
+    def __init__(
+        self,
+        router: Router,
+        thread_id: str,
+        maxsize: int = 0,
+        on_overflow: Callable[[int], BaseException] | None = None,
+    ) -> None:
         self.router = router
         self.thread_id = thread_id
         self.turn_ids: set[str] = set()
         self.bound = False
         self._early: list[tuple[str | None, dict[str, Any]]] = []
-        self.queue: EventQueue[dict[str, Any]] = EventQueue()
+        self.queue: EventQueue[dict[str, Any]] = EventQueue(maxsize, on_overflow)
 
     def offer(self, method: str, msg: dict[str, Any], turn_id: str | None) -> None:
         if not self.bound:
@@ -220,9 +238,14 @@ class Router:
         self._error: BaseException | None = None
 
     # -- subscriptions ---------------------------------------------------------------------------------
-    def subscribe_turn(self, thread_id: str) -> TurnSubscription:
+    def subscribe_turn(
+        self,
+        thread_id: str,
+        maxsize: int = 0,
+        on_overflow: Callable[[int], BaseException] | None = None,
+    ) -> TurnSubscription:
         """Start collecting the thread's notifications for a turn that is about to start."""
-        sub = TurnSubscription(self, thread_id)
+        sub = TurnSubscription(self, thread_id, maxsize, on_overflow)
         if self._error is not None:
             sub.queue.fail(self._error)
         else:

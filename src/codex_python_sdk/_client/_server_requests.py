@@ -1,4 +1,4 @@
-"""Answering the app-server's requests (approvals, user input, tool calls, ...).
+"""Answering the app-server's requests (approvals, user input, tool calls, ...): exactly once, always.
 
 Every server request leaves the reader at once for its own task. The decision path, first match wins:
 
@@ -6,16 +6,16 @@ Every server request leaves the reader at once for its own task. The decision pa
 1. the client's ``on_*`` hook for that request kind;
 2. the policy engine (``policy_engine``, or the one built from ``policy_rubric``), if it has a method for
    that kind;
-3. the built-in fail-closed default (decline / empty grant / empty answers / tool failure).
+3. the fail-closed answer (:func:`codex_python_sdk.hooks.fail_closed_answer`).
 
-Hooks and engines get the typed params (a generated protocol model, which also answers
-``params["wireName"]``) and, when they take a second argument, a :class:`RequestContext`. A result is
-checked against the protocol's JSON schema of the answer (from the pinned binary) before it is sent; an
-invalid result, an exception or a timeout (``approval_timeout_seconds``) is logged, recorded for the
-caller (``client.hook_errors`` and the ``on_hook_error`` callback) and answered with the fail-closed
-default instead, never passed through. While user code runs, the thread's turn stream does not count the
-time as idleness. ``serverRequest/resolved`` withdraws a request whose hook is still running: the hook
-is cancelled (a sync hook's thread finishes, its answer is dropped).
+User code runs through a :class:`~codex_python_sdk._callables.CallableRunner` (hooks and engines on one,
+tools on another), so whatever it does — raise anything, ``KeyboardInterrupt`` included, return garbage,
+never return — the request gets the fail-closed answer, once, and the failure is logged and recorded as a
+:class:`~codex_python_sdk.hooks.HookError` naming the hook. Answers are normalized (a bare decision, a
+model, the seed's dict) and checked against the answer schema of the pinned binary before they are sent.
+While user code runs, the thread's turn stream does not count the time as idleness.
+``serverRequest/resolved`` withdraws a request whose hook is still running: the hook is cancelled, its
+answer dropped.
 
 The legacy (v1) approvals ``execCommandApproval`` / ``applyPatchApproval`` go through the command /
 file-change hooks and policies with v2-shaped params; their decisions are translated back.
@@ -29,104 +29,65 @@ import functools
 import inspect
 import logging
 import shlex
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .._rpc._connection import RpcConnection
-from ..errors import CodexAgenticError
-from ..protocol._schema_check import check
+from .._callables import CallableFailed, CallableRunner, CallableTimedOut
+from ..hooks import HookError, RequestContext, fail_closed_answer, tool_failure
+from ..protocol._answers import validate_answer
 from ._routing import Router
+
+if TYPE_CHECKING:
+    from .._rpc import RpcConnection
+    from ..protocol._base import JsonValue
 
 __all__ = [
     "DEFAULT_RESULTS",
-    "HookError",
-    "RequestContext",
-    "RequestKind",
+    "SERVER_REQUEST_SPECS",
     "ServerRequestDispatcher",
+    "ServerRequestSpec",
     "ToolHandler",
     "default_result",
-    "validate_result",
+    "normalize_answer",
 ]
 
 logger = logging.getLogger("codex_python_sdk")
 
 
 @dataclass(frozen=True)
-class RequestKind:
-    """How one server-request method is handled: its kind name, hook, engine method and default."""
+class ServerRequestSpec:
+    """How one server-request method is decided: its kind, the client's hook, the engine's method."""
 
     kind: str
-    hook: str | None
-    engine_method: str | None
-    default: Callable[[Mapping[str, Any]], Any]
+    hook: str | None = None
+    engine_method: str | None = None
 
 
-def _const(value: Any) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda _params: _copy(value)
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
-def _no_tool(params: Mapping[str, Any]) -> dict[str, Any]:
-    name = params.get("tool")
-    text = (
-        f"No handler for tool {name!r} is configured in this client."
-        if name
-        else "No tool-call handler configured."
-    )
-    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
-
-
-DEFAULT_COMMAND_APPROVAL_RESULT = {"decision": "decline"}
-DEFAULT_FILE_CHANGE_APPROVAL_RESULT = {"decision": "decline"}
-DEFAULT_PERMISSIONS_APPROVAL_RESULT = {"permissions": {}, "scope": "turn"}
-DEFAULT_MCP_ELICITATION_RESULT = {"action": "decline"}
-DEFAULT_TOOL_USER_INPUT_RESULT: dict[str, Any] = {"answers": {}}
-
-KINDS: dict[str, RequestKind] = {
-    "item/commandExecution/requestApproval": RequestKind(
-        "command", "on_command_approval", "on_command_approval", _const(DEFAULT_COMMAND_APPROVAL_RESULT)
+SERVER_REQUEST_SPECS: dict[str, ServerRequestSpec] = {
+    "item/commandExecution/requestApproval": ServerRequestSpec(
+        "command", "on_command_approval", "on_command_approval"
     ),
-    "item/fileChange/requestApproval": RequestKind(
-        "file_change",
-        "on_file_change_approval",
-        "on_file_change_approval",
-        _const(DEFAULT_FILE_CHANGE_APPROVAL_RESULT),
+    "item/fileChange/requestApproval": ServerRequestSpec(
+        "file_change", "on_file_change_approval", "on_file_change_approval"
     ),
-    "item/permissions/requestApproval": RequestKind(
-        "permissions",
-        "on_permissions_approval",
-        "on_permissions_approval",
-        _const(DEFAULT_PERMISSIONS_APPROVAL_RESULT),
+    "item/permissions/requestApproval": ServerRequestSpec(
+        "permissions", "on_permissions_approval", "on_permissions_approval"
     ),
-    "item/tool/requestUserInput": RequestKind(
-        "tool_user_input",
-        "on_tool_request_user_input",
-        "on_tool_request_user_input",
-        _const(DEFAULT_TOOL_USER_INPUT_RESULT),
+    "item/tool/requestUserInput": ServerRequestSpec(
+        "tool_user_input", "on_tool_request_user_input", "on_tool_request_user_input"
     ),
-    "mcpServer/elicitation/request": RequestKind(
-        "mcp_elicitation",
-        "on_mcp_elicitation_request",
-        "on_mcp_elicitation_request",
-        _const(DEFAULT_MCP_ELICITATION_RESULT),
+    "mcpServer/elicitation/request": ServerRequestSpec(
+        "mcp_elicitation", "on_mcp_elicitation_request", "on_mcp_elicitation_request"
     ),
-    "item/tool/call": RequestKind("tool_call", "on_tool_call", "on_tool_call", _no_tool),
-    # The current time is a fact, not a decision.
-    "currentTime/read": RequestKind(
-        "current_time", None, None, lambda _p: {"currentTimeAt": int(time.time())}
-    ),
+    "item/tool/call": ServerRequestSpec("tool_call", "on_tool_call", "on_tool_call"),
+    "currentTime/read": ServerRequestSpec("current_time"),  # a fact, not a decision
 }
-DEFAULT_RESULTS = {method: spec.default({}) for method, spec in KINDS.items() if spec.hook}
-"""The fail-closed answer of each request kind that has a hook (method -> result)."""
+
+DEFAULT_RESULTS = {
+    method: fail_closed_answer(spec.kind) for method, spec in SERVER_REQUEST_SPECS.items() if spec.hook
+}
+"""The fail-closed answer of each request kind that has a hook (method -> answer)."""
 
 # Requests we cannot serve: answered with an error that says why (instead of hanging the server).
 _UNSUPPORTED = {
@@ -134,33 +95,36 @@ _UNSUPPORTED = {
     "attestation/generate": "this client does not provide attestation tokens",
 }
 
-_REJECTION = "declined by the client"
+ToolHandler = Callable[[Mapping[str, Any], RequestContext], Callable[[], Awaitable[Any]] | None]
+"""Given a tool call's params and context: a no-argument coroutine function running it, or None when the
+tool is not one of the client's Python tools."""
 
 
-def default_result(method: str, params: Mapping[str, Any] | None = None) -> Any:
+def default_result(method: str, params: Mapping[str, Any] | None = None) -> dict[str, JsonValue] | None:
     """The fail-closed answer to server request ``method`` (None for a method without one)."""
     legacy = _LEGACY.get(method)
     if legacy is not None:
-        return _legacy_result(KINDS[legacy[0]].default(params or {}))
-    spec = KINDS.get(method)
-    return spec.default(params or {}) if spec is not None else None
+        return _legacy_result(fail_closed_answer(SERVER_REQUEST_SPECS[legacy[0]].kind))
+    spec = SERVER_REQUEST_SPECS.get(method)
+    return fail_closed_answer(spec.kind, params) if spec is not None else None
 
 
-def validate_result(method: str, result: Any) -> str | None:
-    """Why ``result`` is not a valid answer to server request ``method`` (None when it is).
-
-    Checked against the JSON schema of the answer that the pinned codex binary publishes.
-    """
-    from ..protocol._server_request_schemas import DEFINITIONS, RESPONSES
-
-    if hasattr(result, "to_wire"):
-        result = result.to_wire()
-    schema = RESPONSES.get(method)
-    if schema is None:
-        return None if isinstance(result, Mapping) else f"expected a dict, got {type(result).__name__}"
-    if not isinstance(result, dict):
-        return f"expected a dict, got {type(result).__name__}"
-    return check(schema, result, DEFINITIONS)
+def normalize_answer(kind: str, answer: object) -> object:
+    """A hook's answer in wire form: models become their dicts, a bare decision (``"accept"``) or action
+    becomes ``{"decision": ...}`` / ``{"action": ...}``; anything else is returned for validation."""
+    to_wire = getattr(answer, "to_wire", None)
+    if callable(to_wire):
+        return to_wire()
+    if isinstance(answer, str):
+        if kind in ("command", "file_change"):
+            return {"decision": answer}
+        if kind == "mcp_elicitation":
+            return {"action": answer}
+    if kind == "command" and isinstance(answer, Mapping) and "decision" not in answer and len(answer) == 1:
+        return {"decision": dict(answer)}  # {"acceptWithExecpolicyAmendment": {...}} alone
+    if isinstance(answer, Mapping) and not isinstance(answer, dict):
+        return dict(answer)
+    return answer
 
 
 # -- legacy (v1) approvals ---------------------------------------------------------------------------
@@ -214,69 +178,32 @@ def _legacy_result(result: Mapping[str, Any]) -> dict[str, Any]:
         network = decision.get("applyNetworkPolicyAmendment")
         if isinstance(network, Mapping):
             return {"decision": {"network_policy_amendment": dict(network)}}
-    return {"decision": {"denied": {"rejection": _REJECTION}}}
+    return {"decision": {"denied": {"rejection": "declined by the client"}}}
 
 
-# -- context -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RequestContext:
-    """Where a server request comes from; given to hooks and engines that take a second argument.
+# -- calling user code ---------------------------------------------------------------------------------
+def _context_keyword(fn: Callable[..., Any]) -> str | None:
+    """How a hook asks for the context: ``"context"`` (a parameter so named, or ``**kwargs``), ``""``
+    (a required second positional parameter), or None (it does not take one).
 
-    ``kind`` is ``command``, ``file_change``, ``permissions``, ``tool_user_input``, ``mcp_elicitation``
-    or ``tool_call``. ``item`` is the thread item the request is about, as announced by ``item/started``
-    just before (for a file change it lists the ``changes`` with their paths), when the client saw it.
-    ``params`` are the typed params (a generated protocol model; ``params["wireName"]`` works).
-    """
-
-    method: str
-    request_id: Any
-    kind: str
-    thread_id: str | None
-    turn_id: str | None
-    item_id: str | None
-    params: Any
-    item: Mapping[str, Any] | None = None
-    received_at: float = field(default_factory=time.time)
-
-    @property
-    def request_type(self) -> str:
-        """The seed's name for :attr:`kind`."""
-        return self.kind
-
-    @property
-    def timestamp(self) -> float:
-        """The seed's name for :attr:`received_at` (seconds since the epoch)."""
-        return self.received_at
-
-
-@dataclass(frozen=True)
-class HookError:
-    """A hook or policy result that was rejected (and answered fail-closed instead)."""
-
-    context: RequestContext
-    error: BaseException
-    answered_with: Any
-
-
-ToolHandler = Callable[[Mapping[str, Any], RequestContext], Callable[[], Awaitable[Any]] | None]
-"""Given a tool call's params and context: a no-argument coroutine function running it, or None when the
-tool is not one of the client's Python tools."""
-
-
-def _wants_context(fn: Callable[..., Any]) -> bool:
-    """Seed hooks take ``(params)``; new-style hooks and engines take ``(params, context)``."""
+    A defaulted second parameter with another name keeps its default: the context is passed only when
+    the hook asks for it (the seed's hooks take ``(params)`` alone)."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
-        return False
-    # A second positional parameter, even an optional one (``context=None``), receives the context.
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = [p for p in sig.parameters.values() if p.kind in kinds]
-    has_varargs = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
-    return len(positional) >= 2 or has_varargs
+        return None
+    params = list(sig.parameters.values())
+    if any(p.name == "context" and p.kind is not p.POSITIONAL_ONLY for p in params[1:]):
+        return "context"
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2 and positional[1].default is inspect.Parameter.empty:
+        return ""
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return "context"
+    return None
 
 
-def _typed(method: str, params: dict[str, Any]) -> Any:
+def _decode_params(method: str, params: dict[str, Any]) -> Any:
     from ..protocol._registry import decode_server_request
 
     return decode_server_request(method, params)
@@ -292,18 +219,20 @@ class ServerRequestDispatcher:
         conn: RpcConnection,
         router: Router,
         *,
-        hooks: Mapping[str, Callable[..., Any] | None],
-        policy_engine: Any = None,
-        approval_timeout: float | None = None,
-        on_hook_error: Callable[[HookError], None] | None = None,
-        get_policy_engine: Callable[[], Any] | None = None,
+        get_hook: Callable[[str], Callable[..., Any] | None],
+        get_policy_engine: Callable[[], Any],
+        hook_runner: CallableRunner,
+        tool_runner: CallableRunner,
+        approval_timeout: float | None,
+        on_hook_error: Callable[[HookError], object] | None = None,
         tool_handler: ToolHandler | None = None,
     ) -> None:
         self._conn = conn
         self._router = router
-        self.hooks = hooks
-        self.policy_engine = policy_engine
+        self._get_hook = get_hook  # read at dispatch time: hooks and engines are swappable at run time
         self._get_policy_engine = get_policy_engine
+        self.hook_runner = hook_runner
+        self.tool_runner = tool_runner
         self.approval_timeout = approval_timeout
         self.on_hook_error = on_hook_error
         self.tool_handler = tool_handler
@@ -316,9 +245,11 @@ class ServerRequestDispatcher:
         """Start handling one server request in its own task."""
         request_id = msg["id"]
         params = msg.get("params")
-        thread_id = (
-            params.get("threadId") or params.get("conversationId") if isinstance(params, dict) else None
-        )
+        thread_id = None
+        if isinstance(params, dict):
+            thread_id = params.get("threadId") or params.get("conversationId")
+            if not isinstance(thread_id, str):
+                thread_id = None
         # Counted from now (not from when the task first runs), so the idle timer never sees a gap.
         self._router.hook_started(thread_id)
         task = asyncio.get_running_loop().create_task(
@@ -341,13 +272,19 @@ class ServerRequestDispatcher:
         params = msg.get("params")
         item = params.get("item") if isinstance(params, dict) else None
         if isinstance(item, dict) and item.get("type") in ("commandExecution", "fileChange"):
-            self._items[(params.get("threadId"), item.get("id"))] = item  # type: ignore[union-attr]
-            while len(self._items) > self._ITEM_CACHE:
-                self._items.popitem(last=False)
+            key = (params.get("threadId"), item.get("id"))  # type: ignore[union-attr]
+            if all(isinstance(k, (str, type(None))) for k in key):
+                self._items[key] = item
+                while len(self._items) > self._ITEM_CACHE:
+                    self._items.popitem(last=False)
 
     def withdraw(self, request_id: Any) -> None:
         """The server resolved the request itself (``serverRequest/resolved``): stop waiting for a hook."""
-        if self._conn.withdraw_server_request(request_id):
+        try:
+            withdrawn = self._conn.withdraw_server_request(request_id)
+        except TypeError:  # an unhashable id: nothing of ours
+            return
+        if withdrawn:
             task = self._tasks.get(request_id)
             if task is not None and not task.done():
                 logger.info(
@@ -377,23 +314,23 @@ class ServerRequestDispatcher:
             params, item = translate(params)
         else:
             v2_method = method
-        spec = KINDS.get(v2_method)
+        spec = SERVER_REQUEST_SPECS.get(v2_method)
         if spec is None:
             logger.warning("unknown server request %s; answering method-not-found", method)
             self._respond_error(request_id, -32601, f"unsupported server request method: {method}")
             return
-        thread_id = params.get("threadId")
-        item_id = params.get("itemId") or params.get("callId")
+        thread_id = _str_or_none(params.get("threadId"))
+        item_id = _str_or_none(params.get("itemId") or params.get("callId"))
         if item is None:
             item = self._items.pop((thread_id, item_id), None)
         ctx = RequestContext(
+            request_type=spec.kind,
             method=method,
-            request_id=request_id,
-            kind=spec.kind,
             thread_id=thread_id,
-            turn_id=params.get("turnId"),
+            turn_id=_str_or_none(params.get("turnId")),
             item_id=item_id,
-            params=_typed(v2_method, params),
+            params=_decode_params(v2_method, params),
+            request_id=request_id,
             item=item,
         )
         result = await self._decide(spec, v2_method, params, ctx)
@@ -402,85 +339,102 @@ class ServerRequestDispatcher:
         self._answer(ctx, result)
 
     async def _decide(
-        self, spec: RequestKind, method: str, params: dict[str, Any], ctx: RequestContext
-    ) -> Any:
-        """The first decider's answer, checked; the default when there is no decider or it fails."""
-        run: Callable[[], Awaitable[Any]] | None = None
+        self, spec: ServerRequestSpec, method: str, params: dict[str, Any], ctx: RequestContext
+    ) -> dict[str, Any]:
+        """The first decider's answer, normalized and checked; the fail-closed answer otherwise."""
+        fallback = fail_closed_answer(spec.kind, params)
         if spec.kind == "tool_call" and self.tool_handler is not None:
-            run = self.tool_handler(params, ctx)  # a Python tool: its own timeout, no approval timeout
-        if run is None:
-            decider = self._decider(spec)
-            if decider is None:
-                return spec.default(params)
-            run = functools.partial(self._call, decider, ctx)
+            run_tool = self.tool_handler(params, ctx)
+            if run_tool is not None:  # a Python tool: it reports its own failures to the model
+                return await self._run_tool(run_tool, ctx, fallback)
+        found = self._decider(spec)
+        if found is None:
+            return fallback
+        name, fn, is_engine = found
+        if is_engine:
+            args: tuple[Any, ...] = (ctx.params, ctx)
+            kwargs: dict[str, Any] = {}
+        else:
+            how = _context_keyword(fn)
+            args = (ctx.params,) if how != "" else (ctx.params, ctx)
+            kwargs = {"context": ctx} if how == "context" else {}
         try:
-            result = await run()
+            answer = await self.hook_runner.run(fn, *args, timeout=self.approval_timeout, **kwargs)
+        except CallableFailed as failure:
+            timed_out = isinstance(failure, CallableTimedOut)
+            return self._reject(ctx, name, failure.error, fallback, timed_out=timed_out)
+        wire = normalize_answer(spec.kind, answer)
+        problem = validate_answer(method, wire)
+        if problem is not None:
+            error = ValueError(f"invalid answer to {method}: {problem}: {_short(answer)}")
+            return self._reject(ctx, name, error, fallback)
+        assert isinstance(wire, dict)
+        return wire
+
+    async def _run_tool(
+        self, run_tool: Callable[[], Awaitable[Any]], ctx: RequestContext, fallback: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = f"tool {_str_or_none(getattr(ctx.params, 'get', lambda _k: None)('tool'))!r}"
+        try:
+            answer = await run_tool()
         except asyncio.CancelledError:
             raise
-        except asyncio.TimeoutError:
-            return self._reject(
-                ctx, TimeoutError(f"no decision within {self.approval_timeout:g} s"), spec.default(params)
-            )
-        except Exception as exc:
-            return self._reject(ctx, exc, spec.default(params))
-        if hasattr(result, "to_wire"):
-            result = result.to_wire()
-        problem = validate_result(method, result)
+        except Exception as exc:  # the tool wrapper never raises; if it does, fail closed all the same
+            return self._reject(ctx, name, exc, fallback)
+        problem = validate_answer("item/tool/call", answer)
         if problem is not None:
-            error = CodexAgenticError(f"invalid result for {method}: {problem}: {result!r}")
-            return self._reject(ctx, error, spec.default(params))
-        return result
+            return self._reject(ctx, name, ValueError(f"invalid tool answer: {problem}"), fallback)
+        return dict(answer)
 
-    def _decider(self, spec: RequestKind) -> Callable[..., Any] | None:
-        hook = self.hooks.get(spec.hook) if spec.hook else None
+    def _decider(self, spec: ServerRequestSpec) -> tuple[str, Callable[..., Any], bool] | None:
+        hook = self._get_hook(spec.hook) if spec.hook else None
         if hook is not None:
-            return hook
-        engine = self._get_policy_engine() if self._get_policy_engine is not None else self.policy_engine
+            return str(spec.hook), hook, False
+        engine = self._get_policy_engine()
         if engine is not None and spec.engine_method:
             method = getattr(engine, spec.engine_method, None)
             if callable(method):
-                return method  # type: ignore[no-any-return]
+                return f"policy_engine.{spec.engine_method}", method, True
         return None
 
-    async def _call(self, fn: Callable[..., Any], ctx: RequestContext) -> Any:
-        args = (ctx.params, ctx) if _wants_context(fn) else (ctx.params,)
-        call_method = inspect.getattr_static(type(fn), "__call__", None)  # an object with async __call__
-        if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call_method):
-            awaitable = fn(*args)
-        else:
-            # Plain functions run in a worker thread: a blocking hook (a terminal prompt) must not stall
-            # the loop, which also carries every other turn's events.
-            loop = asyncio.get_running_loop()
-            awaitable = loop.run_in_executor(None, functools.partial(fn, *args))
-        return await asyncio.wait_for(_resolve(awaitable), self.approval_timeout)
-
-    def _answer(self, ctx: RequestContext, result: Any) -> None:
+    def _answer(self, ctx: RequestContext, result: dict[str, Any]) -> None:
         try:
             if not self._conn.respond(ctx.request_id, result):
                 logger.debug("server request %r already answered or withdrawn", ctx.request_id)
-        except CodexAgenticError as exc:  # the connection died meanwhile: nobody is left to answer
+        except Exception as exc:  # the connection died meanwhile: nobody is left to answer
             logger.debug("could not answer server request %r: %s", ctx.request_id, exc)
 
     def _respond_error(self, request_id: Any, code: int, message: str) -> None:
         try:
             self._conn.respond_error(request_id, code, message)
-        except CodexAgenticError as exc:
+        except Exception as exc:
             logger.debug("could not answer server request %r: %s", request_id, exc)
 
-    def _reject(self, ctx: RequestContext, error: BaseException, fallback: Any) -> Any:
+    def _reject(
+        self,
+        ctx: RequestContext,
+        name: str,
+        error: BaseException,
+        fallback: dict[str, Any],
+        *,
+        timed_out: bool = False,
+    ) -> dict[str, Any]:
         if ctx.method == "item/tool/call":
             # Tell the model the handler failed, not that none exists (the default's wording).
-            text = f"The tool call failed in the client ({type(error).__name__})."
-            fallback = {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+            fallback = tool_failure(f"The tool call failed in the client ({type(error).__name__}).")
+        how = "did not answer in time" if timed_out else "failed"
         logger.error(
-            "%s handler failed for request %r (thread %s): %s; answered fail-closed with %r",
+            "%s %s for %s request %r (thread %s): %s: %s; answered fail-closed with %r",
+            name,
+            how,
             ctx.method,
             ctx.request_id,
             ctx.thread_id,
+            type(error).__name__,
             error,
             fallback,
         )
-        record = HookError(ctx, error, fallback)
+        record = HookError(ctx, error, fallback, name)
         self.errors.append(record)
         if self.on_hook_error is not None:
             try:
@@ -490,8 +444,10 @@ class ServerRequestDispatcher:
         return fallback
 
 
-async def _resolve(value: Any) -> Any:
-    """Await ``value`` and keep awaiting while a (sync) hook handed back an awaitable."""
-    while inspect.isawaitable(value):
-        value = await value
-    return value
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -2,31 +2,48 @@
 
 The same methods as :class:`AsyncCodexAgenticClient`, blocking, generated from it (``_sync_methods``) so the
 two cannot drift. All calls run on one private event loop thread; calls from several caller threads run
-concurrently, so ``turn_interrupt`` from a second thread stops a ``responses_create`` in progress.
+concurrently, so ``turn_interrupt`` from a second thread stops a ``responses_create`` in progress. Ctrl-C
+in a blocking call cancels it on the loop, which interrupts its turn on the server.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._unset import UNSET, Unset
 from ..events import ResponseEvent
+from ..hooks import HookError
 from ._async import AsyncCodexAgenticClient
-from ._options import HOOK_NAMES
-from ._portal import Portal
+from ._init import SyncClientInit
+from ._options import HOOK_NAMES, ClientOptions
+from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
+    from ..hooks import (
+        CommandApprovalHook,
+        FileChangeApprovalHook,
+        McpElicitationHook,
+        PermissionsApprovalHook,
+        ToolCallHook,
+        UserInputHook,
+    )
+    from ..policy import PolicyEngine
+    from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
 
 __all__ = ["CodexAgenticClient"]
 
-_UNSET: Any = object()
+logger = logging.getLogger("codex_python_sdk")
+
 _LIVE: weakref.WeakSet[CodexAgenticClient] = weakref.WeakSet()
 _FORWARDED = frozenset({*HOOK_NAMES, "on_hook_error", "policy_engine"})
+_CLOSE_TIMEOUT = 15.0  # seconds for a graceful close on the loop before the process is killed outright
 
 
 @atexit.register
@@ -37,16 +54,34 @@ def _close_live_clients() -> None:
             client.close()
 
 
-class CodexAgenticClient(SyncMethods):
-    """Sync client for ``codex app-server``; takes the same keywords as :class:`AsyncCodexAgenticClient`.
+class CodexAgenticClient(SyncClientInit, SyncMethods):
+    """Sync client for ``codex app-server``; the keywords of :class:`ClientOptions`, like the async client.
 
     Use it as ``with CodexAgenticClient() as client:`` (or ``create_client()``). Hooks may be swapped at
     runtime (``client.on_command_approval = fn``); sync hooks run in worker threads, so a hook may block
-    (e.g. ask a human) without stalling other turns.
+    (e.g. ask a human) without stalling other turns. After :meth:`close` every call raises
+    :class:`ClientClosedError`.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        object.__setattr__(self, "_async", AsyncCodexAgenticClient(**kwargs))
+    if TYPE_CHECKING:
+        on_command_approval: CommandApprovalHook | None
+        on_file_change_approval: FileChangeApprovalHook | None
+        on_permissions_approval: PermissionsApprovalHook | None
+        on_tool_request_user_input: UserInputHook | None
+        on_mcp_elicitation_request: McpElicitationHook | None
+        on_tool_call: ToolCallHook | None
+        on_hook_error: Callable[[HookError], object] | None
+        policy_engine: PolicyEngine | None
+
+    @classmethod
+    def from_options(cls, options: ClientOptions) -> CodexAgenticClient:
+        """A client from a :class:`ClientOptions` (what the CLI and the test kit use)."""
+        client = cls.__new__(cls)
+        client._setup(options)
+        return client
+
+    def _setup(self, options: ClientOptions) -> None:
+        object.__setattr__(self, "_async", AsyncCodexAgenticClient.from_options(options))
         object.__setattr__(self, "_portal", Portal())
         object.__setattr__(self, "_rpc", None)
         _LIVE.add(self)
@@ -80,20 +115,37 @@ class CodexAgenticClient(SyncMethods):
         self._portal.call(self._async.connect())
 
     def close(self) -> None:
-        """Stop the app-server and the client's loop thread (idempotent)."""
+        """Stop the app-server and the client's loop thread (idempotent). Whatever state the loop is
+        in, the app-server this client started does not outlive this call."""
         _LIVE.discard(self)
-        if not self._async.closed or self._async._conn is not None:
-            with contextlib.suppress(Exception):
-                self._portal.call(self._async.close())
-        self._portal.stop()
+        try:
+            if self._portal.alive and (not self._async.closed or self._async._conn is not None):
+                self._portal.call(self._async.close(), timeout=_CLOSE_TIMEOUT)
+        except Exception as exc:
+            logger.debug("graceful close failed: %s", exc)
+        finally:
+            self._portal.stop()
+            transport = self._async._transport
+            if transport is not None:
+                transport.kill_now()  # no-op when it already exited
 
     @property
     def closed(self) -> bool:
         """True after :meth:`close` or once the app-server connection died."""
-        return self._async.closed
+        return self._async.closed or not self._portal.alive
 
     @property
-    def server_info(self) -> dict[str, Any]:
+    def options(self) -> ClientOptions:
+        """The options this client was made with."""
+        return self._async.options
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The app-server's environment (the seed's ``client.env``)."""
+        return self._async.env
+
+    @property
+    def server_info(self) -> dict[str, JsonValue]:
         """The ``initialize`` result."""
         return self._async.server_info
 
@@ -108,8 +160,8 @@ class CodexAgenticClient(SyncMethods):
         return self._async.binary_path
 
     @property
-    def hook_errors(self) -> list[Any]:
-        """Recent hook/policy results that were rejected and answered fail-closed."""
+    def hook_errors(self) -> list[HookError]:
+        """Recent hooks, engines or tools that failed, with the fail-closed answer sent."""
         return self._async.hook_errors
 
     def stderr_tail(self) -> list[str]:
@@ -117,10 +169,14 @@ class CodexAgenticClient(SyncMethods):
         return self._async.stderr_tail()
 
     # -- raw and typed protocol access -----------------------------------------------------------------
-    def request(self, method: str, params: Any = None, *, timeout: Any = _UNSET) -> Any:
+    def request(
+        self,
+        method: str,
+        params: Mapping[str, object] | Model | None = None,
+        *,
+        timeout: float | Unset | None = UNSET,
+    ) -> JsonValue:
         """Send any JSON-RPC request and return its raw ``result`` (the escape hatch)."""
-        if timeout is _UNSET:
-            return self._portal.call(self._async.request(method, params))
         return self._portal.call(self._async.request(method, params, timeout=timeout))
 
     def _rpc_call(self, method: str, params: Any, timeout: Any) -> Any:
@@ -137,10 +193,11 @@ class CodexAgenticClient(SyncMethods):
         return rpc
 
     def notifications(
-        self, methods: list[str] | None = None, *, thread_id: Any = _UNSET, maxsize: int = 10_000
-    ) -> Iterator[ResponseEvent]:
+        self,
+        methods: list[str] | None = None,
+        *,
+        thread_id: str | Unset | None = UNSET,
+        maxsize: int = 10_000,
+    ) -> SyncStream[ResponseEvent]:
         """Iterate over notifications (see ``AsyncCodexAgenticClient.notifications``)."""
-        kwargs: dict[str, Any] = {"maxsize": maxsize}
-        if thread_id is not _UNSET:
-            kwargs["thread_id"] = thread_id
-        return self._portal.iterate(self._async.notifications(methods, **kwargs))
+        return self._portal.iterate(self._async.notifications(methods, thread_id=thread_id, maxsize=maxsize))

@@ -18,7 +18,28 @@ TYPE_CHECKING = False  # typing, re and datetime are not imported: this module i
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["RawToml", "encode_overrides", "toml_key", "toml_value"]
+__all__ = ["RawToml", "TomlValue", "encode_overrides", "toml_key", "toml_value"]
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Sequence
+    from typing import TypeAlias, Union
+
+    # (Union, not "|": the alias refers to itself by name, as a string.)
+    TomlValue: TypeAlias = Union[  # noqa: UP007
+        bool,
+        int,
+        float,
+        str,
+        datetime.date,
+        datetime.time,
+        Sequence["TomlValue"],
+        Mapping[str, "TomlValue"],
+        None,
+    ]
+    """What ``server_config_overrides`` values may be (``None`` leaves the key out; ``RawToml`` is a str)."""
+else:
+    TomlValue = object
 
 _BARE_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}

@@ -1,40 +1,182 @@
-"""One turn, from ``turn/start`` to ``turn/completed``: the engine under ``responses_*``.
+"""One turn, from its start request to ``turn/completed``: the one loop under ``responses_*`` and reviews.
 
-:func:`turn_messages` yields the raw notification messages of one turn (cheap: no event objects), and
-guarantees that a turn left early — ``break``, cancellation, an idle timeout, an error — is interrupted
-on the server, so it stops running commands and its events do not pile up. :class:`TurnAccumulator`
-folds those messages into an :class:`AgentResponse`.
+Every turn ends. :func:`turn_messages` yields the raw notification messages of one turn (cheap: no event
+objects) and guarantees that a turn left early — ``break``, ``aclose()``, ``task.cancel()``, a timeout,
+Ctrl-C in the sync client, a full buffer — is interrupted on the server, also when the cancel hits while
+``turn/start`` is still in flight (its response is awaited in the background for the id). The thread stays
+usable: the next turn on it waits (briefly) until the interrupted one has ended.
+
+:class:`TurnTracker` knows which turn runs on which thread (this client's, and those ``turn/started``
+announces), so a second ``turn/start`` on a busy thread raises :class:`TurnInProgressError` instead of
+being silently merged into the running turn by the server; and it knows the *running* id of a review
+(codex 0.163 answers ``review/start`` with the id ``turn/completed`` will carry, while the turn that
+runs — and must be named by ``turn/interrupt`` — has another id, announced by ``turn/started`` with
+``rootTurnId`` set).
+
+:class:`TurnAccumulator` folds messages into an :class:`AgentResponse`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from .._rpc._connection import RpcConnection
-from ..errors import StreamIdleTimeoutError, TurnTimeoutError, turn_failed_error
+from .._rpc import RpcConnection
+from ..errors import (
+    CodexAgenticError,
+    StreamIdleTimeoutError,
+    StreamOverflowError,
+    TurnInProgressError,
+    TurnStoppedError,
+    TurnTimeoutError,
+    turn_failed_error,
+)
 from ..events import AgentResponse, ResponseEvent
 from ._routing import EventQueue, Router
 
-__all__ = ["TurnAccumulator", "TurnState", "next_message", "turn_messages"]
+__all__ = ["TurnAccumulator", "TurnRun", "TurnTracker", "turn_messages"]
 
 logger = logging.getLogger("codex_python_sdk")
 
-
-@dataclass
-class TurnState:
-    """What is known about a running turn (shared with the caller for interrupts)."""
-
-    thread_id: str
-    turn_id: str | None = None
-    start_future: asyncio.Future[Any] | None = None
-    completed: bool = False
+INTERRUPT_TIMEOUT = 10.0
+"""Seconds to wait for ``turn/interrupt``'s answer, and then for the interrupted turn to end."""
 
 
+class TurnRun:
+    """One turn this client started: what is known about it while it runs."""
+
+    __slots__ = (
+        "abandoned",
+        "completed",
+        "done",
+        "interrupting",
+        "method",
+        "running_id",
+        "start_future",
+        "thread_id",
+        "turn_id",
+    )
+
+    def __init__(self, thread_id: str, method: str = "turn/start") -> None:
+        self.thread_id = thread_id
+        self.method = method
+        self.turn_id: str | None = None
+        """The turn's id (for a review: the one ``review/start`` returned and ``turn/completed`` carries)."""
+        self.running_id: str | None = None
+        """The id ``turn/interrupt`` needs (a review's inner turn); None: :attr:`turn_id`."""
+        self.start_future: asyncio.Future[Any] | None = None
+        self.completed = False
+        self.abandoned = False
+        self.interrupting = False
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Resolved when the turn has ended on the server (or can no longer be waited for)."""
+
+    def finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class TurnTracker:
+    """Which turn runs on which thread, as far as this client can know."""
+
+    def __init__(self) -> None:
+        self._ours: dict[str, TurnRun] = {}
+        self._foreign: dict[str, str] = {}  # thread id -> id of a running turn this client did not start
+        self._inner: dict[tuple[str, str], str] = {}  # (thread, review turn id) -> its running inner id
+
+    # -- reservation -----------------------------------------------------------------------------------
+    async def reserve(self, run: TurnRun) -> None:
+        """Make ``run`` the thread's turn, or raise :class:`TurnInProgressError` when one is running.
+
+        A turn of ours that was abandoned and is being interrupted is waited for (a few seconds).
+        """
+        thread_id = run.thread_id
+        current = self._ours.get(thread_id)
+        if current is not None and current.abandoned:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(current.done), INTERRUPT_TIMEOUT)
+            current = self._ours.get(thread_id)
+        if current is not None:
+            raise TurnInProgressError(
+                f"thread {thread_id} is already running turn {current.turn_id or '(starting)'}: add input "
+                "to it with turn_steer(thread_id, turn_id, prompt), stop it with turn_interrupt(thread_id, "
+                "turn_id), or wait for it to end",
+                thread_id=thread_id,
+                turn_id=current.turn_id,
+            )
+        foreign = self._foreign.get(thread_id)
+        if foreign is not None:
+            raise TurnInProgressError(
+                f"thread {thread_id} is already running turn {foreign} (not started by this call): add "
+                "input to it with turn_steer(thread_id, turn_id, prompt), stop it with "
+                "turn_interrupt(thread_id, turn_id), or wait for it to end",
+                thread_id=thread_id,
+                turn_id=foreign,
+            )
+        self._ours[thread_id] = run
+
+    def release(self, run: TurnRun) -> None:
+        """The turn ended (or never started): the thread is free again."""
+        if self._ours.get(run.thread_id) is run:
+            del self._ours[run.thread_id]
+        run.finish()
+
+    # -- what the server says --------------------------------------------------------------------------
+    def observe(self, method: str, params: Any) -> None:
+        """Follow ``turn/started`` / ``turn/completed`` (called for every such notification)."""
+        if type(params) is not dict:
+            return
+        thread_id = params.get("threadId")
+        turn = params.get("turn")
+        if type(thread_id) is not str or type(turn) is not dict:
+            return
+        turn_id = turn.get("id")
+        if type(turn_id) is not str:
+            return
+        run = self._ours.get(thread_id)
+        if method == "turn/started":
+            root = turn.get("rootTurnId")
+            if type(root) is str and root != turn_id:
+                self._inner[(thread_id, root)] = turn_id
+                if run is not None and run.turn_id in (root, None):
+                    run.running_id = turn_id
+            if run is None:
+                self._foreign[thread_id] = turn_id
+        elif method == "turn/completed":
+            if self._foreign.get(thread_id) is not None:
+                del self._foreign[thread_id]
+            for key in [k for k in self._inner if k[0] == thread_id]:
+                del self._inner[key]
+            if run is not None and run.turn_id is not None and turn_id in (run.turn_id, run.running_id):
+                self.release(run)
+
+    def forget_thread(self, thread_id: str) -> None:
+        """The thread was closed or unloaded: nothing runs on it any more."""
+        self._foreign.pop(thread_id, None)
+        run = self._ours.get(thread_id)
+        if run is not None and run.abandoned:
+            self.release(run)
+
+    def running_id(self, thread_id: str, turn_id: str) -> str:
+        """The id to interrupt for ``turn_id`` (a review's inner turn, when known)."""
+        return self._inner.get((thread_id, turn_id), turn_id)
+
+    async def running_id_soon(self, thread_id: str, turn_id: str, timeout: float = 2.0) -> str:
+        """Like :meth:`running_id`, waiting up to ``timeout`` for a review's inner turn to be announced
+        when ``turn_id`` is a review of ours that has not started yet."""
+        run = self._ours.get(thread_id)
+        if run is not None and run.method == "review/start" and run.turn_id == turn_id:
+            deadline = time.monotonic() + timeout
+            while run.running_id is None and not run.done.done() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+        return self.running_id(thread_id, turn_id)
+
+
+# -- the loop ------------------------------------------------------------------------------------------
 async def next_message(
     queue: EventQueue[dict[str, Any]],
     router: Router,
@@ -65,9 +207,7 @@ async def next_message(
                 break
             now = time.monotonic()
             if deadline is not None and now >= deadline:
-                raise TurnTimeoutError(
-                    f"the turn on thread {thread_id} ran past its deadline; it was interrupted"
-                )
+                raise TurnTimeoutError(f"the turn on thread {thread_id} ran past its turn_timeout")
             assert idle_timeout is not None
             if router.hooks_in_flight(thread_id):
                 # Waiting on a hook (e.g. a human approving) is not idleness: restart the clock.
@@ -77,30 +217,53 @@ async def next_message(
             if since_hook < idle_timeout:
                 idle_deadline = now + (idle_timeout - since_hook)
                 continue
-            raise StreamIdleTimeoutError(
-                f"no event from thread {thread_id} for {idle_timeout:g} s; the turn was interrupted"
-            )
+            raise StreamIdleTimeoutError(f"no event from thread {thread_id} for {idle_timeout:g} s")
+
+
+def _turn_id_of(method: str, result: Any) -> str:
+    turn = result.get("turn") if isinstance(result, dict) else None
+    turn_id = turn.get("id") if isinstance(turn, dict) else None
+    if not isinstance(turn_id, str) or not turn_id:
+        raise CodexAgenticError(f"{method} returned no turn id: {str(result)[:300]}", method=method)
+    return turn_id
 
 
 async def turn_messages(
     conn: RpcConnection,
     router: Router,
-    state: TurnState,
-    turn_params: dict[str, Any],
+    tracker: TurnTracker,
+    run: TurnRun,
+    params: dict[str, Any],
     *,
     idle_timeout: float | None,
+    turn_timeout: float | None,
+    max_buffered: int,
     spawn: Callable[[Any], None],
-    turn_timeout: float | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Start a turn on ``state.thread_id`` and yield its notification messages, ``turn/completed`` last."""
-    thread_id = state.thread_id
+    """Start ``run`` (``run.method`` with ``params``) and yield its messages, ``turn/completed`` last."""
+    thread_id = run.thread_id
     deadline = time.monotonic() + turn_timeout if turn_timeout is not None else None
-    sub = router.subscribe_turn(thread_id)  # before turn/start: events may beat its response
+    await tracker.reserve(run)
+
+    def overflow(count: int) -> BaseException:
+        spawn(interrupt_later(conn, tracker, run))  # at once: the turn must not keep running meanwhile
+        return StreamOverflowError(
+            f"the consumer of the turn on thread {thread_id} fell {count} events behind "
+            "(max_buffered_events); the turn was interrupted"
+        )
+
+    # Subscribed before the start request: events may beat its response.
+    sub = router.subscribe_turn(thread_id, max_buffered, overflow)
     try:
-        state.start_future = conn.start_request("turn/start", {**turn_params, "threadId": thread_id})
-        result = await state.start_future
-        state.turn_id = result["turn"]["id"]
-        sub.bind(state.turn_id)
+        run.start_future = conn.start_request(run.method, {**params, "threadId": thread_id})
+        # Shielded: a cancel here must not cancel the request; its answer names the turn to interrupt.
+        result = await asyncio.shield(run.start_future)
+        run.turn_id = _turn_id_of(run.method, result)
+        if run.running_id is None and run.method == "review/start":
+            run.running_id = tracker.running_id(thread_id, run.turn_id) if run.turn_id else None
+            if run.running_id == run.turn_id:
+                run.running_id = None
+        sub.bind(run.turn_id)
         queue = sub.queue
         items = queue._items  # fast path: take what is queued without a call; wait only when empty
         while True:
@@ -110,30 +273,50 @@ async def turn_messages(
                 else await next_message(queue, router, thread_id, idle_timeout, deadline)
             )
             if msg.get("method") == "turn/completed":
-                state.completed = True
+                run.completed = True
+                tracker.release(run)
                 yield msg
                 return
             yield msg
     finally:
         sub.close()
-        if not state.completed and not conn.closed:
-            spawn(_interrupt_later(conn, state))
+        if not run.completed:
+            run.abandoned = True
+            if conn.closed:
+                tracker.release(run)
+            else:
+                spawn(interrupt_later(conn, tracker, run))
 
 
-async def _interrupt_later(conn: RpcConnection, state: TurnState) -> None:
-    """Interrupt a turn its consumer left; waits for the turn id if ``turn/start`` is still in flight."""
+async def interrupt_later(conn: RpcConnection, tracker: TurnTracker, run: TurnRun) -> None:
+    """Interrupt a turn its consumer left, then wait (bounded) for it to end; never raises."""
+    if run.done.done() or run.interrupting:
+        return
+    run.interrupting = True
     try:
-        if state.turn_id is None and state.start_future is not None:
-            result = await state.start_future
-            state.turn_id = result["turn"]["id"]
-        if state.turn_id is None:
+        if run.turn_id is None:
+            if run.start_future is None:
+                return
+            try:
+                result = await run.start_future
+            except Exception:  # the start failed: no turn is running
+                tracker.release(run)
+                return
+            run.turn_id = _turn_id_of(run.method, result)
+        if run.done.done():
             return
-        logger.debug("interrupting abandoned turn %s of thread %s", state.turn_id, state.thread_id)
+        target = run.running_id or await tracker.running_id_soon(run.thread_id, run.turn_id)
+        logger.debug("interrupting abandoned turn %s of thread %s", target, run.thread_id)
         await conn.request(
-            "turn/interrupt", {"threadId": state.thread_id, "turnId": state.turn_id}, timeout=10
+            "turn/interrupt", {"threadId": run.thread_id, "turnId": target}, timeout=INTERRUPT_TIMEOUT
         )
+        await asyncio.wait_for(asyncio.shield(run.done), INTERRUPT_TIMEOUT)
+    except asyncio.CancelledError:
+        tracker.release(run)  # the client is closing
+        raise
     except Exception as exc:  # best effort: the turn may have finished meanwhile
-        logger.debug("interrupt of abandoned turn failed: %s", exc)
+        logger.debug("interrupt of abandoned turn on thread %s: %s", run.thread_id, exc)
+        tracker.release(run)
 
 
 class TurnAccumulator:
@@ -167,26 +350,31 @@ class TurnAccumulator:
             if isinstance(item, dict):
                 self.items.append(item)
         elif method == "thread/tokenUsage/updated":
-            self.usage = params.get("tokenUsage")
+            usage = params.get("tokenUsage")
+            self.usage = usage if isinstance(usage, dict) else self.usage
         elif method == "turn/diff/updated":
-            self.diff = params.get("diff")
+            diff = params.get("diff")
+            self.diff = diff if isinstance(diff, str) else self.diff
         elif method == "turn/completed":
             turn = params.get("turn")
             if not isinstance(turn, dict):
                 turn = {}
-            self.turn_id = turn.get("id") or self.turn_id
-            self.status = turn.get("status") or "completed"
-            self.error = turn.get("error")
+            turn_id = turn.get("id")
+            self.turn_id = turn_id if isinstance(turn_id, str) else self.turn_id
+            status = turn.get("status")
+            self.status = status if isinstance(status, str) and status else "completed"
+            error = turn.get("error")
+            self.error = error if isinstance(error, dict) else None
             self.raw = msg
 
     def add_delta(self, item_id: str | None, delta: str | None) -> None:
         """Take one ``item/agentMessage/delta`` into account (for callers that already parsed it)."""
-        item_id = item_id or ""
-        parts = self._deltas.get(item_id)
+        key = item_id if isinstance(item_id, str) else ""
+        parts = self._deltas.get(key)
         if parts is None:
-            parts = self._deltas[item_id] = []
-            self._last_agent_item = item_id
-        parts.append(delta or "")
+            parts = self._deltas[key] = []
+            self._last_agent_item = key
+        parts.append(delta if isinstance(delta, str) else "")
 
     def text(self) -> str:
         """The agent's final message: the last completed ``agentMessage`` that is not commentary;
@@ -201,15 +389,15 @@ class TurnAccumulator:
             return "".join(self._deltas[self._last_agent_item])
         return ""
 
-    def response(self) -> AgentResponse:
-        """The result so far."""
+    def response(self, *, status: str | None = None) -> AgentResponse:
+        """The result so far (``status`` overrides the turn's, e.g. ``"interrupted"`` for a partial)."""
         return AgentResponse(
             text=self.text(),
             thread_id=self.thread_id,
             raw=self.raw,
             events=self.events,
             turn_id=self.turn_id,
-            status=self.status,
+            status=status or self.status,
             error=self.error,
             usage=self.usage,
             items=self.items,
@@ -224,3 +412,17 @@ class TurnAccumulator:
                 self.error, thread_id=self.thread_id, turn_id=self.turn_id, response=response
             )
         return response
+
+    @contextlib.contextmanager
+    def partial_on_stop(self, run: TurnRun) -> Iterator[None]:
+        """Attach the response gathered so far to a :class:`TurnStoppedError` raised inside."""
+        try:
+            yield
+        except TurnStoppedError as exc:
+            if self.turn_id is None:
+                self.turn_id = run.turn_id
+            exc.thread_id = exc.thread_id or run.thread_id
+            exc.turn_id = exc.turn_id or run.turn_id
+            if exc.response is None:
+                exc.response = self.response(status="interrupted")
+            raise

@@ -40,6 +40,11 @@ class Transport(abc.ABC):
     async def aclose(self) -> None:
         """Close gracefully, escalating as needed; never leaves a process or socket behind."""
 
+    def kill_now(self) -> None:
+        """Last resort, callable from any thread without a running loop: make sure the peer process
+        is gone (used when the loop that owned the transport cannot run :meth:`aclose` any more)."""
+        return None
+
     def stderr_tail(self) -> list[str]:
         """The last lines the peer wrote to stderr, oldest first (empty when not applicable)."""
         return []

@@ -320,6 +320,10 @@ class StdioTransport(Transport):
             proc.kill()
             proc.wait()
 
+    def kill_now(self) -> None:
+        if self._proc is not None:
+            _kill_quietly(self._proc)
+
     # -- info ------------------------------------------------------------------------------------------
     def stderr_tail(self) -> list[str]:
         return list(self._stderr)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .._client._server_requests import RequestContext
+from ..hooks import RequestContext, fail_closed_answer
 from ._rubric import PolicyRubric, to_rubric
 from ._rules import KINDS
 
@@ -95,28 +95,27 @@ class DefaultPolicyEngine:
 
     def on_command_approval(self, params: Any, context: Any = None) -> Result:
         """Decline."""
-        return {"decision": "decline"}
+        return fail_closed_answer("command")
 
     def on_file_change_approval(self, params: Any, context: Any = None) -> Result:
         """Decline."""
-        return {"decision": "decline"}
+        return fail_closed_answer("file_change")
 
     def on_permissions_approval(self, params: Any, context: Any = None) -> Result:
         """Grant nothing (for this turn)."""
-        return {"permissions": {}, "scope": "turn"}
+        return fail_closed_answer("permissions")
 
     def on_tool_request_user_input(self, params: Any, context: Any = None) -> Result:
         """Answer no question."""
-        return {"answers": {}}
+        return fail_closed_answer("tool_user_input")
 
     def on_mcp_elicitation_request(self, params: Any, context: Any = None) -> Result:
         """Decline."""
-        return {"action": "decline"}
+        return fail_closed_answer("mcp_elicitation")
 
     def on_tool_call(self, params: Any, context: Any = None) -> Result:
         """Fail the call, saying why."""
-        text = f"No handler for tool {params.get('tool')!r} is configured in this client."
-        return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+        return fail_closed_answer("tool_call", params)
 
 
 class AuditLog:

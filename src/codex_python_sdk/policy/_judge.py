@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +118,13 @@ class LlmRubricPolicyEngine:
     """
 
     def __init__(
-        self, rubric: PolicyRubric | Mapping[str, Any] | None = None, config: PolicyJudgeConfig | None = None
+        self,
+        rubric: PolicyRubric | Mapping[str, Any] | None = None,
+        config: PolicyJudgeConfig | None = None,
+        *,
+        client_factory: Callable[..., Any] | None = None,
     ) -> None:
+        self._factory = client_factory
         self.rules = RuleBasedPolicyEngine(rubric)
         self.rubric = self.rules.rubric
         self.config = config or PolicyJudgeConfig()
@@ -130,6 +135,13 @@ class LlmRubricPolicyEngine:
         self._lock: asyncio.Lock | None = None
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
+
+    def bind_client_factory(self, factory: Callable[..., Any]) -> None:
+        """How the judge gets its own client when none was given: a client this engine is handed to
+        calls this with a factory of clients like itself (same codex, same environment). The policy
+        layer never imports the client."""
+        if self._factory is None:
+            self._factory = factory
 
     # -- the engine methods ----------------------------------------------------------------------------
     async def on_command_approval(self, params: Any, context: Any = None) -> dict[str, Any]:
@@ -270,16 +282,19 @@ class LlmRubricPolicyEngine:
             if self._client is not None and self._client.closed:
                 self._client = None  # its app-server died: start a new one
             if self._client is None:
-                from .._client._async import AsyncCodexAgenticClient
-
+                if self._factory is None:
+                    raise RuntimeError(
+                        "the policy judge has no client: give the engine to a client (policy_engine=...) "
+                        "or pass client_factory=create_async_client"
+                    )
                 options: dict[str, Any] = {
                     "client_name": "codex-python-sdk-policy-judge",
                     "automatic_approval_review": False,
                     "enable_web_search": self.config.enable_web_search,
-                    "stream_idle_timeout_seconds": None,  # the judge's own timeout applies
+                    "stream_idle_timeout": None,  # the judge's own timeout applies
                     **self.config.client_options,
                 }
-                client = AsyncCodexAgenticClient(**options)
+                client = self._factory(**options)
                 await client.connect()
                 self._client = client
         return self._client

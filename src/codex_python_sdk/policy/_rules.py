@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..hooks import fail_closed_answer, tool_failure
+
 __all__ = [
     "KINDS",
     "RULE_KEYS",
@@ -359,13 +361,9 @@ def _named(kind: str, name: str, rule: str) -> Decision:
     if kind == "mcp_elicitation":
         return lambda _p: {"action": name}
     if rule.startswith("default"):  # nothing decided: say so, as the client does without a policy
-        return lambda p: _tool_failure(f"No handler for tool {p.get('tool')!r} is configured in this client.")
+        return lambda p: fail_closed_answer("tool_call", p)
     text = f"This tool call was declined by the client's policy ({rule})."
-    return lambda _p: _tool_failure(text)
-
-
-def _tool_failure(text: str) -> dict[str, Any]:
-    return {"success": False, "contentItems": [{"type": "inputText", "text": text}]}
+    return lambda _p: tool_failure(text)
 
 
 def _answers_from_list(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,7 +382,7 @@ def _answers_from_list(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def compile_decision(kind: str, decision: Any, rule: str) -> Decision:
     """A rule's (or default's) decision as a function of the params; RuleError when it is not valid."""
-    from .._client._server_requests import validate_result
+    from ..protocol._answers import validate_answer
 
     if isinstance(decision, str):
         if decision not in DECISIONS[kind]:
@@ -398,7 +396,7 @@ def compile_decision(kind: str, decision: Any, rule: str) -> Decision:
             answer = _answers_from_list(answer)
         if kind == "command" and "decision" not in answer and len(answer) == 1:
             answer = {"decision": answer}  # {"acceptWithExecpolicyAmendment": {...}} alone
-        problem = validate_result(_METHODS[kind], answer)
+        problem = validate_answer(_METHODS[kind], answer)
         if problem is not None:
             raise RuleError(f"decision {decision!r} is not a valid {kind} answer: {problem}")
         return lambda _p: _plain(answer)

@@ -16,10 +16,12 @@ Importing this module does not import :mod:`typing` (start-up time matters); typ
 
 from __future__ import annotations
 
+from .._unset import UNSET, Unset
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
-    from typing import Any, ClassVar, Final, Generic, TypeAlias, TypeVar, Union, overload
+    from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, Union, overload
 
     _T_co = TypeVar("_T_co", covariant=True)
     _M = TypeVar("_M", bound="Model")
@@ -58,37 +60,6 @@ __all__ = [
     "Unset",
     "to_wire_value",
 ]
-
-
-class Unset:
-    """Type of :data:`UNSET`: "leave this key out of the JSON object" (``None`` sends ``null``)."""
-
-    __slots__ = ()
-    _instance: ClassVar[Unset | None] = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = object.__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __reduce__(self) -> str:
-        return "UNSET"
-
-    def __copy__(self) -> Unset:
-        return self
-
-    def __deepcopy__(self, memo: object) -> Unset:
-        return self
-
-
-UNSET: Final[Unset] = Unset()
-"""Sentinel default of every optional argument: the key is omitted from the JSON sent."""
 
 
 def to_wire_value(value: Any) -> Any:

@@ -1,0 +1,249 @@
+"""Turns: ``responses_create``, ``responses_events``, ``responses_stream_text``, ``review`` and
+``review_events``.
+
+All of them run on the one turn loop (:func:`~codex_python_sdk._client._turns.turn_messages`): the thread
+is prepared, the turn reserved on it, the start request sent with the subscription already open, and a
+turn left early for any reason is interrupted on the server. They differ only in what they hand back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._unset import UNSET, Unset
+from ..events import AgentResponse, ResponseEvent
+from ..inputs import Prompt, to_wire_input
+from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
+
+if TYPE_CHECKING:
+    from .._rpc import RpcConnection
+    from ._options import ClientOptions
+    from ._routing import Router
+
+__all__ = ["Responses"]
+
+
+class Responses:
+    """Mixin of the turn methods; the client supplies the connection, threads and plumbing."""
+
+    if TYPE_CHECKING:
+        _options: ClientOptions
+        _router: Router
+        _turns: TurnTracker
+
+        def _spawn(self, coro: Any) -> None: ...
+        async def _connection(self) -> RpcConnection: ...
+        async def _prepare_thread(
+            self, thread_id: str | None, thread_params: Mapping[str, Any] | None
+        ) -> str: ...
+
+    async def _open_turn(
+        self,
+        thread_id: str | None,
+        thread_params: Mapping[str, Any] | None,
+        method: str,
+        params: dict[str, Any],
+        turn_timeout: float | Unset | None,
+    ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
+        conn = await self._connection()
+        resolved = await self._prepare_thread(thread_id, thread_params)
+        run = TurnRun(resolved, method)
+        limit = self._options.turn_timeout if isinstance(turn_timeout, Unset) else _checked(turn_timeout)
+        stream = turn_messages(
+            conn,
+            self._router,
+            self._turns,
+            run,
+            params,
+            idle_timeout=self._options.stream_idle_timeout,
+            turn_timeout=limit,
+            max_buffered=self._options.max_buffered_events,
+            spawn=self._spawn,
+        )
+        return run, stream
+
+    async def _start(
+        self,
+        prompt: Prompt,
+        thread_id: str | None,
+        thread_params: Mapping[str, object] | None,
+        turn_params: Mapping[str, object] | None,
+        turn_timeout: float | Unset | None,
+    ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
+        wire_input = to_wire_input(prompt)  # bad input fails before anything is started
+        params = {**self._options.turn_params(turn_params), "input": wire_input}
+        return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout)
+
+    async def responses_events(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        turn_timeout: float | Unset | None = UNSET,
+    ) -> AsyncIterator[ResponseEvent]:
+        """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
+
+        Starts a thread when ``thread_id`` is None. Nothing is sent until iteration starts. Leaving the
+        loop early (break, ``aclose()``, cancellation, a timeout) interrupts the turn on the server. A
+        failed turn raises :class:`TurnFailedError` after its ``turn/completed`` event; ``turn_timeout``
+        (seconds; default: the client's) bounds the whole turn (:class:`TurnTimeoutError`).
+        """
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        async for event in self._events(run, stream):
+            yield event
+
+    async def _events(
+        self, run: TurnRun, stream: AsyncIterator[dict[str, Any]]
+    ) -> AsyncIterator[ResponseEvent]:
+        yield ResponseEvent(
+            "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
+        )
+        from_notification = ResponseEvent.from_notification
+        acc = TurnAccumulator(run.thread_id, keep_events=False)  # so a failure carries the partial result
+        with acc.partial_on_stop(run):
+            async with _closing(stream):
+                async for msg in stream:
+                    event = from_notification(msg, run.thread_id)
+                    if event.type == "item/agentMessage/delta":  # the hot path: reuse what the event parsed
+                        acc.add_delta(event.item_id, event.text_delta)
+                    else:
+                        acc.add(msg)
+                    yield event
+        if acc.raw is not None:  # turn/completed arrived
+            acc.raise_if_failed()
+
+    async def responses_stream_text(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        turn_timeout: float | Unset | None = UNSET,
+    ) -> AsyncIterator[str]:
+        """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
+
+        Leaving early interrupts the turn; a failed turn raises :class:`TurnFailedError` at the end.
+        """
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        acc = TurnAccumulator(run.thread_id, keep_events=False)
+        with acc.partial_on_stop(run):
+            async with _closing(stream):
+                async for msg in stream:
+                    method = msg.get("method")
+                    if method == "item/agentMessage/delta":
+                        params = msg.get("params")
+                        delta = params.get("delta") if type(params) is dict else None
+                        if isinstance(delta, str) and delta:
+                            acc.add_delta(params.get("itemId"), delta)  # type: ignore[union-attr]
+                            yield delta
+                    else:
+                        acc.add(msg)
+        acc.raise_if_failed()
+
+    async def responses_create(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+    ) -> AgentResponse:
+        """Run one turn to the end and return an :class:`AgentResponse`.
+
+        ``status`` is ``completed`` or ``interrupted``; a failed turn raises :class:`TurnFailedError`
+        (its ``response`` holds what was gathered). ``include_events=True`` keeps every event.
+        ``turn_timeout`` (seconds; default: the client's) bounds the whole turn: past it the turn is
+        interrupted and :class:`TurnTimeoutError` raised, its ``response`` holding the partial result.
+        Cancelling the call (``task.cancel()``, a timeout, Ctrl-C) interrupts the turn too.
+        """
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        return await self._collect(run, stream, include_events)
+
+    async def _collect(
+        self, run: TurnRun, stream: AsyncIterator[dict[str, Any]], include_events: bool
+    ) -> AgentResponse:
+        acc = TurnAccumulator(run.thread_id, keep_events=include_events)
+        if acc.events is not None:
+            acc.events.append(
+                ResponseEvent(
+                    "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
+                )
+            )
+        with acc.partial_on_stop(run):
+            async with _closing(stream):
+                async for msg in stream:
+                    acc.add(msg)
+        if acc.turn_id is None:
+            acc.turn_id = run.turn_id
+        return acc.raise_if_failed()
+
+    # -- reviews ---------------------------------------------------------------------------------------
+    def _review_params(self, target: Mapping[str, object], delivery: str | None) -> dict[str, Any]:
+        if not isinstance(target, Mapping) or not isinstance(target.get("type"), str):
+            example = "{'type': 'uncommittedChanges'}"
+            raise TypeError(f"target must be a review target dict such as {example}, got {target!r}")
+        params: dict[str, Any] = {"target": dict(target)}
+        if delivery is not None:
+            params["delivery"] = delivery
+        return params
+
+    async def review(
+        self,
+        thread_id: str,
+        target: Mapping[str, object],
+        *,
+        delivery: str | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+    ) -> AgentResponse:
+        """Run a code review on a thread to the end, like a turn (``target`` e.g. ``{"type":
+        "uncommittedChanges"}`` or ``{"type": "custom", "instructions": "..."}``).
+
+        Returns an :class:`AgentResponse` whose ``text`` is the review; cancelling it or a
+        ``turn_timeout`` interrupts the review on the server, as for any turn.
+        """
+        params = self._review_params(target, delivery)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        return await self._collect(run, stream, include_events)
+
+    async def review_events(
+        self,
+        thread_id: str,
+        target: Mapping[str, object],
+        *,
+        delivery: str | None = None,
+        turn_timeout: float | Unset | None = UNSET,
+    ) -> AsyncIterator[ResponseEvent]:
+        """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`)."""
+        params = self._review_params(target, delivery)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        async for event in self._events(run, stream):
+            yield event
+
+
+def _checked(value: float | None) -> float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+        raise ValueError(f"turn_timeout must be a positive number of seconds or None, got {value!r}")
+    return None if value is None else float(value)
+
+
+class _closing(contextlib.AbstractAsyncContextManager["AsyncIterator[dict[str, Any]]"]):
+    """``async with`` that closes an async generator (so its ``finally`` runs now, not at GC)."""
+
+    def __init__(self, agen: AsyncIterator[dict[str, Any]]) -> None:
+        self._agen = agen
+
+    async def __aenter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self._agen
+
+    async def __aexit__(self, *exc: object) -> None:
+        aclose: Callable[[], Any] | None = getattr(self._agen, "aclose", None)
+        if aclose is not None:
+            await aclose()
