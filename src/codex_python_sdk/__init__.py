@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS": "._client._options",
     "ThreadPage": "._client._seed_methods",
     "RawToml": "._client._toml",
+    "ClientOptions": "._client._options",
+    "SyncStream": "._client._portal",
     "HookError": ".hooks",
     "RequestContext": ".hooks",
     # results and events
@@ -51,6 +53,8 @@ _EXPORTS: dict[str, str] = {
     "LocalAudioInput": ".inputs",
     "SkillInput": ".inputs",
     "MentionInput": ".inputs",
+    "Prompt": ".inputs",
+    "JsonValue": ".protocol._base",
     # errors
     "CodexAgenticError": ".errors",
     "AppServerConnectionError": ".errors",
@@ -71,6 +75,9 @@ _EXPORTS: dict[str, str] = {
     "NotificationOverflowError": ".errors",
     "TurnFailedError": ".errors",
     "TurnTimeoutError": ".errors",
+    "TurnStoppedError": ".errors",
+    "TurnInProgressError": ".errors",
+    "StreamOverflowError": ".errors",
     "TurnAuthError": ".errors",
     # policy (the seed's names)
     "PolicyEngine": ".policy",
@@ -105,6 +112,7 @@ __all__ = [
     "AudioInput",
     "AuthRequiredError",
     "ClientClosedError",
+    "ClientOptions",
     "CodexAgenticClient",
     "CodexAgenticError",
     "CommandExecEvent",
@@ -121,6 +129,7 @@ __all__ = [
     "InputTooLargeError",
     "InternalRpcError",
     "InvalidParamsError",
+    "JsonValue",
     "LlmRubricPolicyEngine",
     "LocalAudioInput",
     "LocalImageInput",
@@ -134,6 +143,7 @@ __all__ = [
     "PolicyJudgeConfig",
     "PolicyRubric",
     "PolicyRubricError",
+    "Prompt",
     "RawToml",
     "RequestContext",
     "RequestTimeoutError",
@@ -145,6 +155,8 @@ __all__ = [
     "SkillInput",
     "StdioTransport",
     "StreamIdleTimeoutError",
+    "StreamOverflowError",
+    "SyncStream",
     "TextInput",
     "ThreadNotFoundError",
     "ThreadPage",
@@ -153,6 +165,8 @@ __all__ = [
     "Transport",
     "TurnAuthError",
     "TurnFailedError",
+    "TurnInProgressError",
+    "TurnStoppedError",
     "TurnTimeoutError",
     "build_policy_engine_from_rubric",
     "create_async_client",
@@ -185,7 +199,9 @@ if TYPE_CHECKING:
         DEFAULT_CLI_COMMAND,
         DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
         DEFAULT_THREAD_BASELINE,
+        ClientOptions,
     )
+    from ._client._portal import SyncStream
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
     from ._client._toml import RawToml
@@ -207,9 +223,12 @@ if TYPE_CHECKING:
         ServerOverloadedError,
         SessionNotFoundError,
         StreamIdleTimeoutError,
+        StreamOverflowError,
         ThreadNotFoundError,
         TurnAuthError,
         TurnFailedError,
+        TurnInProgressError,
+        TurnStoppedError,
         TurnTimeoutError,
     )
     from .events import AgentResponse, CommandExecEvent, ResponseEvent
@@ -220,6 +239,7 @@ if TYPE_CHECKING:
         LocalAudioInput,
         LocalImageInput,
         MentionInput,
+        Prompt,
         SkillInput,
         TextInput,
     )
@@ -235,5 +255,6 @@ if TYPE_CHECKING:
         RuleBasedPolicyEngine,
         build_policy_engine_from_rubric,
     )
+    from .protocol._base import JsonValue
     from .render import ExecStyleRenderer, render_exec_style_events
     from .tools import Tool, ToolError, tool
