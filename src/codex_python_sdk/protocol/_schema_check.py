@@ -122,10 +122,10 @@ def _check_here(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any], 
         names = [kinds] if isinstance(kinds, str) else list(kinds)
         if not any(_TYPES.get(name, lambda _v: True)(value) for name in names):
             return f"{path}: expected {' or '.join(names)}, got {_short(value)}"
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(_same(value, option) for option in schema["enum"]):
         allowed = ", ".join(repr(v) for v in schema["enum"])
         return f"{path}: {_short(value)} is not one of {allowed}"
-    if "const" in schema and value != schema["const"]:
+    if "const" in schema and not _same(value, schema["const"]):
         return f"{path}: expected {schema['const']!r}, got {_short(value)}"
     if isinstance(value, dict):
         return _check_object(schema, value, defs, path)
@@ -153,6 +153,17 @@ def _check_here(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any], 
         if "maximum" in schema and value > schema["maximum"]:
             return f"{path}: {value} is above the maximum {schema['maximum']}"
     return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: unlike Python's, ``True`` is not ``1`` (``1`` is ``1.0``), at any depth."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(item, b[key]) for key, item in a.items())
+    return bool(a == b)
 
 
 def _check_object(

@@ -1,0 +1,39 @@
+"""The schema checker on the corners where it disagreed with draft 07 (found by the differential test)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from codex_python_sdk import tool
+from codex_python_sdk.protocol._schema_check import check
+
+
+def test_enum_and_const_tell_true_from_1_at_any_depth() -> None:
+    # Python has True == 1; JSON does not, so an answer of true must not pass for an enum of 1.
+    assert check({"enum": [1, "one"]}, True) is not None
+    assert check({"enum": [0]}, False) is not None
+    assert check({"enum": [True]}, 1) is not None
+    assert check({"enum": [[1]]}, [True]) is not None
+    assert check({"const": {"a": [0, True]}}, {"a": [False, True]}) is not None
+    assert check({"const": {"a": [0, True]}}, {"a": [0, 1]}) is not None
+    # Numbers stay numbers: 1 and 1.0 are the same JSON value.
+    assert check({"enum": [1, "one"]}, 1.0) is None
+    assert check({"const": {"a": [0, True]}}, {"a": [0.0, True]}) is None
+    assert check({"enum": [True, None]}, True) is None
+    assert check({"enum": ["x", None]}, None) is None
+
+
+def test_a_mixed_literal_tool_argument_rejects_a_bool() -> None:
+    @tool
+    def pick(mode: Literal["fast", 1]) -> str:
+        """Pick a mode."""
+        return repr(mode)
+
+    result = asyncio.run(pick.invoke({"mode": True}))
+    assert result["success"] is False
+    assert (
+        "Invalid arguments for tool pick: $.mode: True is not one of 'fast', 1"
+        in result["contentItems"][0]["text"]
+    )
+    assert asyncio.run(pick.invoke({"mode": 1}))["contentItems"][0]["text"] == "1"
