@@ -37,3 +37,12 @@ def test_a_mixed_literal_tool_argument_rejects_a_bool() -> None:
         in result["contentItems"][0]["text"]
     )
     assert asyncio.run(pick.invoke({"mode": 1}))["contentItems"][0]["text"] == "1"
+
+
+def test_ref_siblings_are_ignored_as_in_draft_07() -> None:
+    schema = {
+        "definitions": {"Small": {"type": "integer", "maximum": 5}},
+        "properties": {"n": {"$ref": "#/definitions/Small", "minimum": 3, "description": "a number"}},
+    }
+    assert check(schema, {"n": 0}) is None
+    assert check(schema, {"n": 6}) == "$.n: 6 is above the maximum 5"

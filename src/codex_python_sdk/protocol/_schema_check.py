@@ -61,9 +61,8 @@ def _check(schema: Any, value: Any, defs: Mapping[str, Any], path: str) -> str |
         target = defs.get(ref.rsplit("/", 1)[-1])
         if target is None:
             return f"{path}: unknown schema reference {ref}"
-        problem = _check(target, value, defs, path)
-        if problem is not None:
-            return problem
+        # Draft 07: a $ref stands for the whole schema, its siblings are ignored.
+        return _check(target, value, defs, path)
     for sub in schema.get("allOf") or ():
         problem = _check(sub, value, defs, path)
         if problem is not None:
