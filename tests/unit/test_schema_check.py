@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 from codex_python_sdk import tool
 from codex_python_sdk.protocol._schema_check import check
@@ -46,3 +46,22 @@ def test_ref_siblings_are_ignored_as_in_draft_07() -> None:
     }
     assert check(schema, {"n": 0}) is None
     assert check(schema, {"n": 6}) == "$.n: 6 is above the maximum 5"
+
+
+def test_refs_resolve_into_dollar_defs() -> None:
+    # The shape pydantic's model_json_schema() gives, as a tool's explicit input schema.
+    schema: dict[str, Any] = {
+        "$defs": {"Item": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}},
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/$defs/Item"}}},
+        "required": ["items"],
+    }
+    assert check(schema, {"items": [{"id": 1}]}) is None
+    assert check(schema, {"items": [{"id": "1"}]}) == "$.items[0].id: expected integer, got '1'"
+
+    @tool(input_schema=schema)
+    def count(items: list[dict[str, int]]) -> int:
+        """Count the items."""
+        return len(items)
+
+    assert asyncio.run(count.invoke({"items": [{"id": 1}, {"id": 2}]}))["contentItems"][0]["text"] == "2"

@@ -5,9 +5,9 @@ prints) and the arguments the model passes to Python tools (against the schema b
 signature). It reports the first problem with a JSON path; it never raises on a schema keyword it does
 not know (such keywords are ignored, so a hand-written tool schema cannot make a call fail by itself).
 
-Supported: boolean schemas, ``$ref`` into ``definitions``, ``allOf``/``anyOf``/``oneOf``, ``type`` (one
-or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``, ``items``,
-``minItems``/``maxItems``, ``minLength``/``maxLength``, ``minimum``/``maximum``.
+Supported: boolean schemas, ``$ref`` into ``definitions`` (or ``$defs``), ``allOf``/``anyOf``/``oneOf``,
+``type`` (one or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
+``items``, ``minItems``/``maxItems``, ``minLength``/``maxLength``, ``minimum``/``maximum``.
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ def check(
 ) -> str | None:
     """Why ``value`` does not satisfy ``schema`` (None when it does).
 
-    ``definitions`` resolves ``{"$ref": "#/definitions/Name"}`` (the schema's own ``definitions`` are used
-    when not given).
+    ``definitions`` resolves ``{"$ref": "#/definitions/Name"}`` (the schema's own ``definitions`` and
+    ``$defs`` are used when not given).
     """
     if definitions is None and isinstance(schema, Mapping):
-        definitions = schema.get("definitions") or {}
+        # Pydantic and draft 2019+ schemas keep them under "$defs"; a ref names its target either way.
+        definitions = {**(schema.get("$defs") or {}), **(schema.get("definitions") or {})}
     return _check(schema, value, definitions or {}, path)
 
 
