@@ -65,3 +65,16 @@ def test_refs_resolve_into_dollar_defs() -> None:
         return len(items)
 
     assert asyncio.run(count.invoke({"items": [{"id": 1}, {"id": 2}]}))["contentItems"][0]["text"] == "2"
+
+
+def test_items_as_a_list_checks_each_position_and_additional_items() -> None:
+    pair = {"type": "array", "items": [{"type": "integer"}, {"type": "string"}]}
+    assert check(pair, [1, "a"]) is None
+    assert check(pair, [1, "a", None]) is None  # extra items are free unless additionalItems says no
+    assert check(pair, [1]) is None
+    assert check(pair, ["a", 1]) == "$[0]: expected integer, got 'a'"
+    closed = {**pair, "additionalItems": False}
+    assert check(closed, [1, "a", None]) == "$[2]: no value is allowed here"
+    typed = {**pair, "additionalItems": {"type": "boolean"}}
+    assert check(typed, [1, "a", True]) is None
+    assert check(typed, [1, "a", 0]) == "$[2]: expected boolean, got 0"

@@ -7,7 +7,8 @@ not know (such keywords are ignored, so a hand-written tool schema cannot make a
 
 Supported: boolean schemas, ``$ref`` into ``definitions`` (or ``$defs``), ``allOf``/``anyOf``/``oneOf``,
 ``type`` (one or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
-``items``, ``minItems``/``maxItems``, ``minLength``/``maxLength``, ``minimum``/``maximum``.
+``items`` (one schema, or one per position and ``additionalItems``), ``minItems``/``maxItems``,
+``minLength``/``maxLength``, ``minimum``/``maximum``.
 """
 
 from __future__ import annotations
@@ -132,8 +133,11 @@ def _check_here(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any], 
     if isinstance(value, list):
         items = schema.get("items")
         if items is not None:
+            # A list of schemas is draft-07's tuple form: one per position, then "additionalItems".
+            rest = schema.get("additionalItems", True) if isinstance(items, list) else items
             for index, item in enumerate(value):
-                problem = _check(items, item, defs, f"{path}[{index}]")
+                sub = items[index] if isinstance(items, list) and index < len(items) else rest
+                problem = _check(sub, item, defs, f"{path}[{index}]")
                 if problem is not None:
                     return problem
         if "minItems" in schema and len(value) < schema["minItems"]:
