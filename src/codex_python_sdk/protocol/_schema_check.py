@@ -8,7 +8,8 @@ not know (such keywords are ignored, so a hand-written tool schema cannot make a
 Supported: boolean schemas, ``$ref`` into ``definitions`` (or ``$defs``), ``allOf``/``anyOf``/``oneOf``,
 ``type`` (one or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
 ``items`` (one schema, or one per position and ``additionalItems``), ``minItems``/``maxItems``,
-``minLength``/``maxLength``, ``minimum``/``maximum``.
+``minLength``/``maxLength``, ``minimum``/``maximum``, all with draft-07's meaning
+(tests/unit/test_schema_check_differential.py holds the checker to ``jsonschema``'s verdicts).
 """
 
 from __future__ import annotations
