@@ -23,6 +23,7 @@ KEEP = frozenset(
         "required",
         "additionalProperties",
         "items",
+        "additionalItems",
         "minimum",
         "maximum",
         "minItems",
@@ -47,7 +48,7 @@ def trim(schema: Any) -> Any:
             continue
         if key == "properties":
             out[key] = {name: trim(value[name]) for name in sorted(value)}
-        elif key in ("additionalProperties", "items", "allOf", "anyOf", "oneOf"):
+        elif key in ("additionalProperties", "items", "additionalItems", "allOf", "anyOf", "oneOf"):
             out[key] = trim(value)
         else:
             out[key] = value

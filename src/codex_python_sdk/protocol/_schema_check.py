@@ -5,9 +5,11 @@ prints) and the arguments the model passes to Python tools (against the schema b
 signature). It reports the first problem with a JSON path; it never raises on a schema keyword it does
 not know (such keywords are ignored, so a hand-written tool schema cannot make a call fail by itself).
 
-Supported: boolean schemas, ``$ref`` into ``definitions``, ``allOf``/``anyOf``/``oneOf``, ``type`` (one
-or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``, ``items``,
-``minItems``/``maxItems``, ``minLength``/``maxLength``, ``minimum``/``maximum``.
+Supported: boolean schemas, ``$ref`` into ``definitions`` (or ``$defs``), ``allOf``/``anyOf``/``oneOf``,
+``type`` (one or a list), ``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
+``items`` (one schema, or one per position and ``additionalItems``), ``minItems``/``maxItems``,
+``minLength``/``maxLength``, ``minimum``/``maximum``, all with draft-07's meaning
+(tests/unit/test_schema_check_differential.py holds the checker to ``jsonschema``'s verdicts).
 """
 
 from __future__ import annotations
@@ -41,11 +43,12 @@ def check(
 ) -> str | None:
     """Why ``value`` does not satisfy ``schema`` (None when it does).
 
-    ``definitions`` resolves ``{"$ref": "#/definitions/Name"}`` (the schema's own ``definitions`` are used
-    when not given).
+    ``definitions`` resolves ``{"$ref": "#/definitions/Name"}`` (the schema's own ``definitions`` and
+    ``$defs`` are used when not given).
     """
     if definitions is None and isinstance(schema, Mapping):
-        definitions = schema.get("definitions") or {}
+        # Pydantic and draft 2019+ schemas keep them under "$defs"; a ref names its target either way.
+        definitions = {**(schema.get("$defs") or {}), **(schema.get("definitions") or {})}
     return _check(schema, value, definitions or {}, path)
 
 
@@ -61,9 +64,8 @@ def _check(schema: Any, value: Any, defs: Mapping[str, Any], path: str) -> str |
         target = defs.get(ref.rsplit("/", 1)[-1])
         if target is None:
             return f"{path}: unknown schema reference {ref}"
-        problem = _check(target, value, defs, path)
-        if problem is not None:
-            return problem
+        # Draft 07: a $ref stands for the whole schema, its siblings are ignored.
+        return _check(target, value, defs, path)
     for sub in schema.get("allOf") or ():
         problem = _check(sub, value, defs, path)
         if problem is not None:
@@ -122,18 +124,21 @@ def _check_here(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any], 
         names = [kinds] if isinstance(kinds, str) else list(kinds)
         if not any(_TYPES.get(name, lambda _v: True)(value) for name in names):
             return f"{path}: expected {' or '.join(names)}, got {_short(value)}"
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(_same(value, option) for option in schema["enum"]):
         allowed = ", ".join(repr(v) for v in schema["enum"])
         return f"{path}: {_short(value)} is not one of {allowed}"
-    if "const" in schema and value != schema["const"]:
+    if "const" in schema and not _same(value, schema["const"]):
         return f"{path}: expected {schema['const']!r}, got {_short(value)}"
     if isinstance(value, dict):
         return _check_object(schema, value, defs, path)
     if isinstance(value, list):
         items = schema.get("items")
         if items is not None:
+            # A list of schemas is draft-07's tuple form: one per position, then "additionalItems".
+            rest = schema.get("additionalItems", True) if isinstance(items, list) else items
             for index, item in enumerate(value):
-                problem = _check(items, item, defs, f"{path}[{index}]")
+                sub = items[index] if isinstance(items, list) and index < len(items) else rest
+                problem = _check(sub, item, defs, f"{path}[{index}]")
                 if problem is not None:
                     return problem
         if "minItems" in schema and len(value) < schema["minItems"]:
@@ -153,6 +158,17 @@ def _check_here(schema: Mapping[str, Any], value: Any, defs: Mapping[str, Any], 
         if "maximum" in schema and value > schema["maximum"]:
             return f"{path}: {value} is above the maximum {schema['maximum']}"
     return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: unlike Python's, ``True`` is not ``1`` (``1`` is ``1.0``), at any depth."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(item, b[key]) for key, item in a.items())
+    return bool(a == b)
 
 
 def _check_object(
