@@ -34,19 +34,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._seed_attrs import SeedAttributes
+
 if TYPE_CHECKING:
     from ..events import AgentResponse, CommandExecEvent, ResponseEvent
     from ._async import AsyncCodexAgenticClient
+    from ._options import ClientOptions
     from ._portal import Portal
     from ._seed_methods import ThreadPage
 
 
-class SyncMethods:
+class SyncMethods(SeedAttributes):
     """The async client's methods, blocking; mixed into ``CodexAgenticClient``."""
 
     if TYPE_CHECKING:
         _async: AsyncCodexAgenticClient
         _portal: Portal
+
+    def _client_options(self) -> ClientOptions:
+        # The seed's option attributes (client.env ...) are the async client's.
+        return self._async._options
 '''
 
 
