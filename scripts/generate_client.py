@@ -117,21 +117,27 @@ SYNC_HEADER = '''"""Sync forwarding methods of ``CodexAgenticClient``.
 from __future__ import annotations
 
 from .._unset import UNSET, Unset
+from ._seed_attrs import SeedAttributes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
 {imports}
     from ._async import AsyncCodexAgenticClient
+    from ._options import ClientOptions
     from ._portal import Portal, SyncStream
     from ._seed_methods import ThreadPage
 
 
-class SyncMethods:
+class SyncMethods(SeedAttributes):
     """The async client's methods, blocking; mixed into ``CodexAgenticClient``."""
 
     if TYPE_CHECKING:
         _async: AsyncCodexAgenticClient
         _portal: Portal
+
+    def _client_options(self) -> ClientOptions:
+        # The seed's option attributes (client.env ...) are the async client's.
+        return self._async._options
 '''
 
 

@@ -63,6 +63,9 @@ _ITEM_PHASES = {
 }
 
 
+_PLAN_STATUSES = ("inProgress", "pending", "completed")
+
+
 def _phase(method: str, params: dict[str, Any]) -> str:
     phase = _PHASES.get(method)
     if phase is not None:
@@ -102,9 +105,12 @@ def _message_text(method: str, params: dict[str, Any]) -> str | None:
         return f"thread name: {name}" if name else "thread name cleared"
     if method == "thread/tokenUsage/updated":
         usage = params.get("tokenUsage") or {}
-        last = (usage.get("last") or {}).get("totalTokens")
-        total = (usage.get("total") or {}).get("totalTokens")
-        return f"last={last}, total={total}"
+        totals = [
+            f"{key}={value}"
+            for key in ("last", "total")
+            if (value := (usage.get(key) or {}).get("totalTokens")) is not None
+        ]
+        return ", ".join(totals) or None
     if method == "turn/diff/updated":
         diff = params.get("diff") or ""
         added = sum(1 for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
@@ -116,13 +122,16 @@ def _message_text(method: str, params: dict[str, Any]) -> str | None:
         return "thread compacted"
     if method == "turn/plan/updated":
         plan = params.get("plan") or []
-        counts: dict[str, int] = {}
+        # The seed's order (in progress, pending, completed); a status it did not know comes after.
+        counts: dict[str, int] = dict.fromkeys(_PLAN_STATUSES, 0)
         for step in plan:
             if isinstance(step, dict):
                 status = str(step.get("status"))
                 counts[status] = counts.get(status, 0) + 1
-        head = params.get("explanation") or "plan"
-        return f"{head}, steps={len(plan)}, " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        parts = [str(params.get("explanation") or "plan"), f"steps={len(plan)}"]
+        return ", ".join(parts + [f"{k}={v}" for k, v in counts.items() if v])
+    if method == "item/mcpToolCall/progress":
+        return params.get("message")
     if method in (
         "error",
         "warning",

@@ -164,11 +164,6 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         """The options this client was made with."""
         return self._options
 
-    @property
-    def env(self) -> dict[str, str]:
-        """The app-server's environment (the seed's ``client.env``): ``env=`` or this process's."""
-        return self._options.child_env()
-
     async def connect(self) -> None:
         """Start the app-server and run the ``initialize`` handshake (idempotent)."""
         if self._conn is not None and self._dead is None and not self._closed:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError, MethodNotFoundError, SessionNotFoundError
 from ..inputs import Prompt, to_wire_input
+from ._seed_attrs import SeedAttributes
 
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
@@ -122,8 +123,9 @@ def _removed(name: str, why: str) -> MethodNotFoundError:
     return MethodNotFoundError(f"{name} is not available: {why}", method=name)
 
 
-class SeedMethods:
-    """Mixin of the seed's convenience methods; the client supplies ``request`` and the plumbing."""
+class SeedMethods(SeedAttributes):
+    """Mixin of the seed's convenience methods (and option attributes); the client supplies ``request``
+    and the plumbing."""
 
     if TYPE_CHECKING:
         _options: ClientOptions

@@ -140,11 +140,6 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         return self._async.options
 
     @property
-    def env(self) -> dict[str, str]:
-        """The app-server's environment (the seed's ``client.env``)."""
-        return self._async.env
-
-    @property
     def server_info(self) -> dict[str, JsonValue]:
         """The ``initialize`` result."""
         return self._async.server_info

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._engines import RUBRIC_KIND, AuditLog, PolicyDecision, RuleBasedPolicyEngine, audit_log_for
@@ -115,6 +115,10 @@ class LlmRubricPolicyEngine:
     ``config``: a :class:`PolicyJudgeConfig`. Dynamic tool calls are never judged (rules / default only).
     Call :meth:`aclose` when done (a client closes it for you when it built the engine from
     ``policy_rubric=``). Use one engine per event loop.
+
+    The seed 0.1.0's keywords work too: ``judge_config=`` (the same as ``config``) and the judge client's
+    ``codex_command``, ``app_server_args``, ``env``, ``process_cwd`` and ``server_config_overrides``
+    (they override the same keys of ``config.client_options``).
     """
 
     def __init__(
@@ -122,12 +126,31 @@ class LlmRubricPolicyEngine:
         rubric: PolicyRubric | Mapping[str, Any] | None = None,
         config: PolicyJudgeConfig | None = None,
         *,
+        judge_config: PolicyJudgeConfig | None = None,
         client_factory: Callable[..., Any] | None = None,
+        codex_command: str | None = None,
+        app_server_args: list[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        process_cwd: str | None = None,
+        server_config_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self._factory = client_factory
+        if config is not None and judge_config is not None:
+            raise TypeError("give config or judge_config (its seed name), not both")
+        config = config or judge_config or PolicyJudgeConfig()
+        seed_options = {
+            "codex_command": codex_command,
+            "app_server_args": app_server_args,
+            "env": env,
+            "process_cwd": process_cwd,
+            "server_config_overrides": server_config_overrides,
+        }
+        given = {k: v for k, v in seed_options.items() if v is not None}
+        if given:
+            config = replace(config, client_options={**config.client_options, **given})
         self.rules = RuleBasedPolicyEngine(rubric)
         self.rubric = self.rules.rubric
-        self.config = config or PolicyJudgeConfig()
+        self.config = config
         self.audit: AuditLog | None = audit_log_for(self.rubric)
         self.rules.audit = None  # one trail, written here (rule and judge decisions alike)
         self._client: Any = None
@@ -142,6 +165,11 @@ class LlmRubricPolicyEngine:
         layer never imports the client."""
         if self._factory is None:
             self._factory = factory
+
+    @property
+    def judge_config(self) -> PolicyJudgeConfig:
+        """The seed 0.1.0's name for :attr:`config`."""
+        return self.config
 
     # -- the engine methods ----------------------------------------------------------------------------
     async def on_command_approval(self, params: Any, context: Any = None) -> dict[str, Any]:

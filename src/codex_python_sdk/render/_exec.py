@@ -46,6 +46,8 @@ from ._text import (
     _TOOL_ITEMS,
     _change_counts,
     _change_kind,
+    _dedup_key,
+    _deprecation_text,
     _dict,
     _diff_counts,
     _review_result,
@@ -387,12 +389,16 @@ class ExecStyleRenderer:
 
     def _deprecation(self, event: ResponseEvent, fallback: str = "") -> None:
         params = event.params
-        summary = _short(params.get("summary") or event.message_text or fallback)
-        if not summary or summary.lower() in self._deprecations:
-            return  # the server repeats a notice (per thread, per start); once is enough
-        self._deprecations.add(summary.lower())
-        details = params.get("details")
-        self._line("warning", "[warning]", f"{summary}: {_short(details)}" if details else summary)
+        notice = _dict(params.get("msg")) or params  # the legacy codex/event/* spelling wraps it in "msg"
+        text = _deprecation_text(notice.get("summary") or event.message_text or fallback, params)
+        if text is None:
+            return  # nothing actionable (no text, nothing named): the seed drops these too
+        key = _dedup_key(text)
+        if key in self._deprecations:
+            return  # repeated per thread and per start, and in both spellings: once is enough
+        self._deprecations.add(key)
+        details = notice.get("details")
+        self._line("warning", "[warning]", f"{text}: {_short(details)}" if details else text)
 
     def _review_completed(self, event: ResponseEvent) -> None:
         review = event.params.get("review")

@@ -51,7 +51,7 @@ def resolve_color_mode(color: str | bool | None, stream: Any = None) -> str:
     isatty = getattr(stream, "isatty", None)
     try:
         return "soft" if isatty is not None and isatty() else "off"
-    except (OSError, ValueError):  # a closed or detached stream is not a terminal
+    except Exception:  # a closed, detached or odd stream (the seed's tests use one) is not a terminal
         return "off"
 
 
@@ -132,6 +132,53 @@ def _review_action(action: Any) -> str:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# -- deprecation notices -----------------------------------------------------------------------------------
+# A "message" that only names the notice says nothing: the notice is then described by what it names.
+_NOT_A_MESSAGE = frozenset({"", "deprecationnotice", "deprecated"})
+_DEPRECATED_KEYS = ("method", "event", "name", "interface", "api", "path", "deprecated")
+_REPLACEMENT_KEYS = ("replacement", "newMethod", "newEvent", "instead", "use")
+
+
+def _dedup_key(text: str) -> str:
+    """Letters and digits only, case-folded: both spellings of one notice get the same key."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _find_text(value: Any, keys: tuple[str, ...]) -> str | None:
+    """The first non-blank string under one of ``keys``, searching nested dicts and lists."""
+    if isinstance(value, dict):
+        for key in keys:
+            found = value.get(key)
+            if isinstance(found, str) and found.strip():
+                return found.strip()
+        nested: Any = value.values()
+    elif isinstance(value, list):
+        nested = value
+    else:
+        return None
+    for item in nested:
+        text = _find_text(item, keys)
+        if text:
+            return text
+    return None
+
+
+def _deprecation_text(message: Any, params: Mapping[str, Any]) -> str | None:
+    """What a deprecation notice says, or None when it says nothing a user can act on (the seed's rule).
+
+    ``message`` is the notice's own text (codex's ``summary``); when it only names the notice, the text
+    is built from what the params name: ``"<method> is deprecated; use <replacement>"``.
+    """
+    text = _short(message)
+    if _dedup_key(text) not in _NOT_A_MESSAGE:
+        return text
+    target = _find_text(params, _DEPRECATED_KEYS)
+    if not target:
+        return None
+    replacement = _find_text(params, _REPLACEMENT_KEYS)
+    return f"{target} is deprecated; use {replacement}" if replacement else f"{target} is deprecated"
 
 
 def _review_result(params: Mapping[str, Any]) -> str:
@@ -218,7 +265,7 @@ _ITEM_STARTS: dict[str, tuple[str, str, _Format]] = {
 _SYSTEM: dict[str, tuple[str, Callable[[ResponseEvent], str]]] = {
     "thread/started": ("[thread]", lambda e: "started"),
     "thread/name/updated": ("[thread.name]", lambda e: str(e.thread_name or "(cleared)")),
-    "thread/tokenUsage/updated": ("[usage]", lambda e: str(e.message_text)),
+    "thread/tokenUsage/updated": ("[usage]", lambda e: str(e.message_text or "token usage updated")),
     "thread/compacted": ("[context]", lambda e: "compacted"),
     "turn/plan/updated": ("[turn.plan]", lambda e: _short(e.message_text)),
     "serverRequest/resolved": ("[approval.resolved]", lambda e: f"request {e.request_id}"),
