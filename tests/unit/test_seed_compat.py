@@ -6,6 +6,7 @@ names that ``test_seed_contract`` freezes.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import io
 import os
@@ -233,3 +234,32 @@ def test_llm_judge_takes_the_seed_keywords() -> None:
     }  # fmt: skip
     with pytest.raises(TypeError, match="judge_config"):
         LlmRubricPolicyEngine(config=config, judge_config=config)
+
+
+def test_responses_create_and_stream_text_follow_a_replaced_responses_events() -> None:
+    """Seed code (and its tests) stub ``client.responses_events``; the other two turn methods use it."""
+    from codex_python_sdk import AsyncCodexAgenticClient, ResponseEvent
+
+    client = AsyncCodexAgenticClient()
+
+    async def fake_events(**_: Any) -> Any:
+        yield ResponseEvent(type="thread/ready", phase="system", thread_id="t-1")
+        yield ResponseEvent(
+            type="item/agentMessage/delta", phase="assistant", thread_id="t-1", text_delta="{"
+        )
+        yield ResponseEvent(
+            type="codex/event/agent_message", phase="system", thread_id="t-1", message_text='{"a": 1}'
+        )
+        yield ResponseEvent(type="turn/completed", phase="completed", thread_id="t-1")
+
+    client.responses_events = fake_events  # type: ignore[method-assign]
+
+    async def main() -> tuple[Any, list[str]]:
+        response = await client.responses_create(prompt="x", include_events=True)
+        chunks = [c async for c in client.responses_stream_text(prompt="x")]
+        return response, chunks
+
+    response, chunks = asyncio.run(main())
+    assert (response.thread_id, response.text, response.status) == ("t-1", '{"a": 1}', "completed")
+    assert response.events is not None and len(response.events) == 4
+    assert chunks == ["{"]

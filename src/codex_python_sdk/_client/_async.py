@@ -402,29 +402,57 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return self._rpc
 
     # -- notifications outside turns -------------------------------------------------------------------
-    async def notifications(
+    def notifications(
         self,
         methods: list[str] | None = None,
         *,
         thread_id: str | Unset | None = UNSET,
         maxsize: int = 10_000,
-    ) -> AsyncIterator[ResponseEvent]:
-        """Iterate over notifications as :class:`ResponseEvent` (independently of turn streams).
+    ) -> NotificationStream:
+        """Notifications as :class:`ResponseEvent`, independently of turn streams.
 
-        ``methods`` filters by method; ``thread_id`` by thread (``None``: only notifications that belong to
-        no thread, such as ``configWarning`` or ``account/updated``). A consumer that falls more than
-        ``maxsize`` behind gets :class:`NotificationOverflowError` rather than silently missing events.
+        The subscription starts *now*, at the call, so nothing that happens between this call and the
+        first read is missed (``async for event in client.notifications(...)``). ``methods`` filters by
+        method; ``thread_id`` by thread (``None``: only notifications that belong to no thread, such as
+        ``configWarning`` or ``account/updated``). A consumer that falls more than ``maxsize`` behind gets
+        :class:`NotificationOverflowError` rather than silently missing events. ``aclose()`` ends it.
         """
-        await self._connection()
+        self._check_open()
         which = Listener._ALL if isinstance(thread_id, Unset) else thread_id
-        listener = self._router.add_listener(methods, which, maxsize)
+        return NotificationStream(self, self._router.add_listener(methods, which, maxsize))
+
+
+class NotificationStream(AsyncIterator[ResponseEvent]):
+    """What :meth:`AsyncCodexAgenticClient.notifications` returns: subscribed from the start."""
+
+    def __init__(self, client: AsyncCodexAgenticClient, listener: Listener) -> None:
+        self._client = client
+        self._listener = listener
+        self._connected = False
+
+    def __aiter__(self) -> NotificationStream:
+        return self
+
+    async def __anext__(self) -> ResponseEvent:
+        if not self._connected:
+            await self._client._connection()  # the first read connects a client that is not yet
+            self._connected = True
         try:
-            while True:
-                msg = await listener.queue.get()
-                yield ResponseEvent.from_notification(msg)
+            msg = await self._listener.queue.get()
         except EndOfQueue:  # the listener was closed: the iteration simply ends
-            return
-        finally:
+            raise StopAsyncIteration from None
+        except BaseException:
+            self._listener.close()
+            raise
+        return ResponseEvent.from_notification(msg)
+
+    async def aclose(self) -> None:
+        """Stop receiving (idempotent)."""
+        self._listener.close()
+
+    def __del__(self) -> None:
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
             listener.close()
 
 

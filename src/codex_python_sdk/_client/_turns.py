@@ -367,6 +367,34 @@ class TurnAccumulator:
             self.error = error if isinstance(error, dict) else None
             self.raw = msg
 
+    def add_event(self, event: ResponseEvent) -> None:
+        """Take one :class:`ResponseEvent` into account (for events that did not come from this client's
+        own stream, e.g. a ``responses_events`` a user replaced; synthetic ones may have no ``raw``)."""
+        if self.events is not None:
+            self.events.append(event)
+        if event.thread_id:
+            self.thread_id = event.thread_id
+        if event.turn_id:
+            self.turn_id = event.turn_id
+        raw = event.raw
+        if isinstance(raw, dict) and isinstance(raw.get("method"), str):
+            keep, self.events = self.events, None  # already recorded above
+            try:
+                self.add(raw)
+            finally:
+                self.events = keep
+            return
+        if event.type == "item/agentMessage/delta":
+            self.add_delta(event.item_id, event.text_delta)
+        elif event.message_text and (
+            event.type == "codex/event/agent_message"  # the legacy event of the final message
+            or (event.type == "item/completed" and event.phase == "assistant")
+        ):
+            self.items.append({"type": "agentMessage", "id": event.item_id, "text": event.message_text})
+        elif event.type == "turn/completed":
+            self.status = "completed"
+            self.raw = raw if raw is not None else {}
+
     def add_delta(self, item_id: str | None, delta: str | None) -> None:
         """Take one ``item/agentMessage/delta`` into account (for callers that already parsed it)."""
         key = item_id if isinstance(item_id, str) else ""

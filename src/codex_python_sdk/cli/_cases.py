@@ -12,6 +12,8 @@ this run started.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -346,17 +348,28 @@ class DemoCases:
         return f"review turn {status}"
 
     def thread_compact_start(self) -> str:
-        """Compact the fork's history and wait for the compaction turn."""
+        """Compact the fork's history and wait for the compaction turn to end.
+
+        The end is read from the ``turn/completed`` notification (subscribed before the start): right
+        after an interrupted review, ``thread/read`` may report a finished compaction turn as
+        interrupted for a while.
+        """
         fork = self._fork()
-        self.client.thread_compact_start(fork)
+        ended: dict[str, str] = {}
+        with self.client.notifications(methods=["turn/completed"], thread_id=fork) as done:
+            self.client.thread_compact_start(fork)
 
-        def compacted() -> str | None:
-            for turn in self._turns(fork):
-                kinds = [item["type"] for item in turn["items"] or []]
-                if "contextCompaction" in kinds and turn["status"] != "inProgress":
-                    return str(turn["status"])
-            return None
+            def read() -> None:
+                with contextlib.suppress(Exception):  # the stream is closed on a timeout
+                    for event in done:
+                        ended["status"] = str(event.params.get("turn", {}).get("status"))
+                        return
 
-        status = _wait(compacted, 60, "the compaction turn ending")
+            reader = threading.Thread(target=read, name="demo-compaction", daemon=True)
+            reader.start()
+            reader.join(60)
+        if "status" not in ended:
+            raise TimeoutError("the compaction turn did not end within 60 s")
+        status = ended["status"]
         _expect(status == "completed", f"compaction turn ended {status}")
         return f"compaction turn {status}"
