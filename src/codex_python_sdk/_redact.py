@@ -23,7 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["REDACTED", "is_secret_key", "redact", "redact_text"]
+__all__ = ["REDACTED", "excerpt", "is_secret_key", "redact", "redact_text"]
 
 REDACTED = "<redacted>"
 
@@ -76,6 +76,14 @@ def redact_text(text: str) -> str:
     if not any(marker in text for marker in _MARKERS):
         return text
     return _PATTERNS.sub(_sub, text)
+
+
+def excerpt(data: bytes, limit: int = 200) -> str:
+    """The start of a wire line for a log message: at most ``limit`` characters, decoded leniently, secrets
+    redacted, with the line's full length (a bad line can be 8 MB; the log gets a recognisable head)."""
+    # Redact a little more than is shown, so a secret straddling the cut is still recognised.
+    text = redact_text(data[: limit * 2].decode("utf-8", "replace"))[:limit]
+    return f"{text!r}{'...' if len(data) > limit else ''} ({len(data)} bytes)"
 
 
 def redact(value: Any) -> Any:

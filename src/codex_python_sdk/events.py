@@ -66,6 +66,19 @@ _ITEM_PHASES = {
 _PLAN_STATUSES = ("inProgress", "pending", "completed")
 
 
+def _str(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
+def _show(value: Any) -> Any:
+    """``value`` if it is a scalar, else its type's name: str() of a deeply nested value can raise."""
+    return value if value is None or type(value) in (str, int, float, bool) else f"<{type(value).__name__}>"
+
+
+def _total_tokens(breakdown: Any) -> Any:
+    return _show(breakdown.get("totalTokens")) if isinstance(breakdown, dict) else None
+
+
 def _phase(method: str, params: dict[str, Any]) -> str:
     phase = _PHASES.get(method)
     if phase is not None:
@@ -74,8 +87,9 @@ def _phase(method: str, params: dict[str, Any]) -> str:
         return "planning"
     if method in ("item/started", "item/completed"):
         item = params.get("item")
-        if isinstance(item, dict):
-            return _ITEM_PHASES.get(item.get("type", ""), "system")
+        kind = item.get("type") if isinstance(item, dict) else None
+        if type(kind) is str:
+            return _ITEM_PHASES.get(kind, "system")
     return "system"
 
 
@@ -94,44 +108,48 @@ def _message_text(method: str, params: dict[str, Any]) -> str | None:
     if method == "item/completed":
         item = params.get("item")
         if isinstance(item, dict) and item.get("type") == "agentMessage":
-            return item.get("text")
+            return _str(item.get("text"))
         return None
     if method == "turn/completed":
         turn = params.get("turn")
         error = turn.get("error") if isinstance(turn, dict) else None
-        return error.get("message") if isinstance(error, dict) else None
+        return _str(error.get("message")) if isinstance(error, dict) else None
     if method == "thread/name/updated":
         name = params.get("threadName")
-        return f"thread name: {name}" if name else "thread name cleared"
+        return f"thread name: {_show(name)}" if name else "thread name cleared"
     if method == "thread/tokenUsage/updated":
-        usage = params.get("tokenUsage") or {}
+        usage = params.get("tokenUsage")
+        if not isinstance(usage, dict):
+            usage = {}
         totals = [
             f"{key}={value}"
             for key in ("last", "total")
-            if (value := (usage.get(key) or {}).get("totalTokens")) is not None
+            if (value := _total_tokens(usage.get(key))) is not None
         ]
         return ", ".join(totals) or None
     if method == "turn/diff/updated":
-        diff = params.get("diff") or ""
+        diff = _str(params.get("diff")) or ""
         added = sum(1 for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
         removed = sum(1 for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---"))
         return f"+{added} -{removed}"
     if method == "item/reasoning/summaryPartAdded":
-        return f"summary part #{params.get('summaryIndex')}"
+        return f"summary part #{_show(params.get('summaryIndex'))}"
     if method == "thread/compacted":
         return "thread compacted"
     if method == "turn/plan/updated":
-        plan = params.get("plan") or []
+        plan = params.get("plan")
+        if not isinstance(plan, list):
+            plan = []
         # The seed's order (in progress, pending, completed); a status it did not know comes after.
         counts: dict[str, int] = dict.fromkeys(_PLAN_STATUSES, 0)
         for step in plan:
             if isinstance(step, dict):
-                status = str(step.get("status"))
+                status = str(_show(step.get("status")))
                 counts[status] = counts.get(status, 0) + 1
-        parts = [str(params.get("explanation") or "plan"), f"steps={len(plan)}"]
+        parts = [str(_show(params.get("explanation")) or "plan"), f"steps={len(plan)}"]
         return ", ".join(parts + [f"{k}={v}" for k, v in counts.items() if v])
     if method == "item/mcpToolCall/progress":
-        return params.get("message")
+        return _str(params.get("message"))
     if method in (
         "error",
         "warning",
@@ -206,24 +224,26 @@ class ResponseEvent:
 
     @classmethod
     def from_notification(cls, msg: dict[str, Any], thread_id: str | None = None) -> ResponseEvent:
-        """Normalize one notification message (``{"method", "params", ...}``)."""
-        method: str = msg["method"]
+        """Normalize one notification message (``{"method", "params", ...}``).
+
+        Never raises on a malformed message: a field whose wire value has the wrong type is ``None``
+        (``type`` is ``""`` when the message has no string method); :attr:`raw` keeps everything as sent.
+        """
+        method = msg.get("method")
         params = msg.get("params")
         if type(params) is not dict:
             params = {}
         if method == "item/agentMessage/delta":  # the hot path: most events of a turn are these
             delta = params.get("delta")
-            return cls(
-                method,
-                "assistant",
-                delta,
-                delta,
-                None,
-                params.get("threadId") or thread_id,
-                params.get("turnId"),
-                params.get("itemId"),
-                raw=msg,
-            )
+            tid = params.get("threadId")
+            turn_id = params.get("turnId")
+            item_id = params.get("itemId")
+            if type(delta) is str and type(tid) is str and type(turn_id) is str and type(item_id) is str:
+                return cls(
+                    method, "assistant", delta, delta, None, tid or thread_id, turn_id, item_id, raw=msg
+                )
+        elif type(method) is not str:
+            method = ""
         turn_id = params.get("turnId")
         if turn_id is None:
             turn = params.get("turn")
@@ -238,23 +258,26 @@ class ResponseEvent:
             item = params.get("item")
             if isinstance(item, dict):
                 item_id = item.get("id")
-        delta = params.get("delta") if method in _DELTA_METHODS else None
+        delta = _str(params.get("delta")) if method in _DELTA_METHODS else None
         # A server request shown in the stream carries its own id; serverRequest/resolved names it.
         request_id = params.get("requestId") if method == "serverRequest/resolved" else msg.get("id")
+        summary_index = params.get("summaryIndex")
+        token_usage = params.get("tokenUsage")
+        plan = params.get("plan")
         return cls(
             method,
             _phase(method, params),
             delta,
             delta if delta is not None else _message_text(method, params),
-            request_id,
-            tid or thread_id,
-            turn_id,
-            item_id,
-            params.get("summaryIndex"),
-            params.get("threadName"),
-            params.get("tokenUsage"),
-            params.get("plan"),
-            params.get("diff"),
+            request_id if type(request_id) is str or type(request_id) is int else None,
+            _str(tid) or thread_id,
+            _str(turn_id),
+            _str(item_id),
+            summary_index if type(summary_index) is int else None,
+            _str(params.get("threadName")),
+            token_usage if type(token_usage) is dict else None,
+            plan if type(plan) is list else None,
+            _str(params.get("diff")),
             msg,
         )
 
@@ -291,8 +314,12 @@ class ResponseEvent:
         """ISO-8601 UTC time: the server's ``emittedAtMs`` when present, else when the SDK received it."""
         raw = self.raw
         ms = raw.get("emittedAtMs") if isinstance(raw, dict) else None
-        seconds = ms / 1000.0 if isinstance(ms, (int, float)) else self.received_at
-        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+        if isinstance(ms, (int, float)) and not isinstance(ms, bool):
+            try:
+                return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).isoformat()
+            except (OverflowError, ValueError, OSError):  # NaN, or out of the platform's time range
+                pass
+        return datetime.fromtimestamp(self.received_at, tz=timezone.utc).isoformat()
 
     def __repr__(self) -> str:
         shown = ", ".join(

@@ -133,8 +133,12 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-def route_keys(method: str, params: Any) -> tuple[str | None, str | None]:
-    """(thread id, turn id) of a notification, from ``threadId``/``turnId`` or ``thread.id``/``turn.id``."""
+def route_keys(method: str, params: Any) -> tuple[Any, Any]:
+    """(thread id, turn id) of a notification, from ``threadId``/``turnId`` or ``thread.id``/``turn.id``.
+
+    The values are as sent (``None`` when absent); :meth:`Router.dispatch` skips a message whose ids are
+    not strings.
+    """
     if type(params) is not dict:
         return None, None
     thread_id = params.get("threadId")
@@ -148,6 +152,11 @@ def route_keys(method: str, params: Any) -> tuple[str | None, str | None]:
         if type(turn) is dict:
             turn_id = turn.get("id")
     return thread_id, turn_id
+
+
+def _skip(method: str, what: str, *values: Any) -> None:
+    shown = ", ".join(type(v).__name__ for v in values)
+    logger.warning("skipped a %.100r notification: its %s is not a string (%s)", method, what, shown)
 
 
 class TurnSubscription:
@@ -182,7 +191,8 @@ class TurnSubscription:
         elif method == "turn/started":
             # review/start runs an inner turn whose id differs but whose rootTurnId is ours.
             turn = msg.get("params", {}).get("turn")
-            if type(turn) is dict and turn.get("rootTurnId") in self.turn_ids:
+            root = turn.get("rootTurnId") if type(turn) is dict else None
+            if type(root) is str and root in self.turn_ids:
                 self.turn_ids.add(turn_id)
                 self.queue.put(msg)
 
@@ -296,12 +306,12 @@ class Router:
     # -- hooks in flight pause the idle timer of their thread ------------------------------------------
     def hook_started(self, thread_id: str | None) -> None:
         """A server request of ``thread_id`` is being handled by user code."""
-        if thread_id:
+        if thread_id and type(thread_id) is str:  # a malformed request's id must not break the counts
             self._hooks_in_flight[thread_id] += 1
 
     def hook_finished(self, thread_id: str | None) -> None:
         """Pair of :meth:`hook_started`."""
-        if thread_id and self._hooks_in_flight[thread_id] > 0:
+        if thread_id and type(thread_id) is str and self._hooks_in_flight[thread_id] > 0:
             self._hook_finished_at[thread_id] = time.monotonic()
             self._hooks_in_flight[thread_id] -= 1
             if not self._hooks_in_flight[thread_id]:
@@ -317,21 +327,32 @@ class Router:
 
     # -- dispatch (called by the reader for every notification) ----------------------------------------
     def dispatch(self, method: str, msg: dict[str, Any]) -> None:
-        """Route one notification message."""
+        """Route one notification message. Never raises: one whose ids are not strings is logged and
+        skipped (it cannot be told apart from another thread's or turn's)."""
         params = msg.get("params")
         if type(params) is dict and "threadId" in params and "turnId" in params:  # most events: no call
             thread_id, turn_id = params["threadId"], params["turnId"]
         else:
             thread_id, turn_id = route_keys(method, params)
+        if (type(thread_id) is not str and thread_id is not None) or (
+            type(turn_id) is not str and turn_id is not None
+        ):
+            _skip(method, "threadId/turnId", thread_id, turn_id)
+            return
         if thread_id is not None:
             subs = self._threads.get(thread_id)
             if subs:
                 for sub in subs:
                     sub.offer(method, msg, turn_id)
         elif method == "command/exec/outputDelta" and type(params) is dict:
-            queue = self._processes.get(params.get("processId"))  # type: ignore[arg-type]
-            if queue is not None:
-                queue.put(msg)
+            process_id = params.get("processId")
+            if type(process_id) is str:
+                queue = self._processes.get(process_id)
+                if queue is not None:
+                    queue.put(msg)
+            elif process_id is not None:
+                _skip(method, "processId", process_id)
+                return
         if self._listeners:
             for listener in list(self._listeners):
                 if listener.matches(method, thread_id) and not listener.queue.put(msg):

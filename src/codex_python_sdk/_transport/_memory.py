@@ -37,9 +37,22 @@ class MemoryTransport(Transport):
         data = message if isinstance(message, bytes) else json.dumps(message).encode()
         asyncio.get_running_loop().call_soon(self._deliver, data)
 
+    def feed_read(self, messages: list[dict[str, Any] | bytes]) -> None:
+        """Deliver several messages in one loop callback, like one pipe read that carried several lines.
+
+        Nothing here contains a receiver that raises: the messages after it are lost, which is exactly
+        what a test of the reader's robustness needs to see.
+        """
+        batch = [m if isinstance(m, bytes) else json.dumps(m).encode() for m in messages]
+        asyncio.get_running_loop().call_soon(self._deliver_all, batch)
+
     def _deliver(self, data: bytes) -> None:
         if self._receiver is not None and not self._closed:
             self._receiver.message_received(data)
+
+    def _deliver_all(self, batch: list[bytes]) -> None:
+        for data in batch:
+            self._deliver(data)
 
     def die(self, returncode: int = 1, stderr: list[str] | None = None) -> None:
         """Simulate the app-server process dying."""

@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._redact import excerpt
 from ._base import Receiver, Transport
 from ._binary import ResolvedBinary
 from ._spawn import popen_app_server
@@ -65,15 +66,19 @@ class _LineReader(asyncio.Protocol):
             self._parts.clear()
         else:
             line = data[:nl]
-        if line:
-            on_line(line)
         start = nl + 1
         while True:
+            if line:
+                # One line's failure stays with that line: escaping here would drop the rest of this
+                # read (asyncio does not call us again for it), a response among them included.
+                try:
+                    on_line(line)
+                except Exception:
+                    _line_failed(line)
             nl = data.find(b"\n", start)
             if nl < 0:
                 break
-            if nl > start:
-                on_line(data[start:nl])
+            line = data[start:nl]
             start = nl + 1
         if start < len(data):
             self._parts.append(data[start:])
@@ -86,8 +91,17 @@ class _LineReader(asyncio.Protocol):
             line = b"".join(self._parts)
             self._parts.clear()
             if line.strip():
-                self._on_line(line)
+                try:
+                    self._on_line(line)
+                except Exception:
+                    _line_failed(line)
         self._on_eof(exc)
+
+
+def _line_failed(line: bytes) -> None:
+    logger.warning(
+        "a line from the app-server could not be handled; skipped: %s", excerpt(line), exc_info=True
+    )
 
 
 class _Writer(asyncio.Protocol):
