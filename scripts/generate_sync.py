@@ -66,7 +66,7 @@ def _methods() -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for path, cls_name in SOURCES:
-        tree = ast.parse(path.read_text())
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
         for node in cls.body:
             if not isinstance(node, ast.AsyncFunctionDef) or node.name.startswith("_") or node.name in SKIP:
@@ -113,13 +113,13 @@ def main() -> int:
     args = parser.parse_args()
     text = render()
     if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
+        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
             print(
                 f"{OUTPUT.relative_to(ROOT)} is stale: run python scripts/generate_sync.py", file=sys.stderr
             )
             return 1
         return 0
-    OUTPUT.write_text(text)
+    OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 0
 
