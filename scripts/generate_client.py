@@ -80,7 +80,7 @@ def _imports(paths: list[Path]) -> list[str]:
     ``TYPE_CHECKING`` in a generated module; ruff's fixer then drops the unused ones."""
     out: list[str] = []
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module != "__future__":
                 aliases = [a for a in node.names if a.name != "TYPE_CHECKING"]
                 if not aliases:
@@ -145,7 +145,7 @@ def _sync_methods() -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for path, cls_name in SOURCES:
-        src = path.read_text()
+        src = path.read_text(encoding="utf-8")
         tree = ast.parse(src)
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
         for node in cls.body:
@@ -256,7 +256,7 @@ class SyncClientInit:
 
 
 def render_init() -> str:
-    src = OPTIONS.read_text()
+    src = OPTIONS.read_text(encoding="utf-8")
     tree = ast.parse(src)
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ClientOptions")
     init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
@@ -279,10 +279,10 @@ def main() -> int:
     stale = []
     for target, text in ((INIT_OUT, render_init()), (SYNC_OUT, render_sync())):
         if args.check:
-            if not target.exists() or target.read_text() != text:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target)
             continue
-        target.write_text(text)
+        target.write_text(text, encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}")
     for target in stale:
         print(f"{target.relative_to(ROOT)} is stale: run python scripts/generate_client.py", file=sys.stderr)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 
 # Attribute names a generated field must not take (they are Model API or would shadow internals).
 RESERVED_ATTRS = frozenset({"get", "keys", "to_wire", "from_wire"})
+
+# Python's keywords (the same on 3.10-3.13) and the soft keywords of 3.10/3.11, spelled out rather than
+# read from the `keyword` module: its lists follow the running interpreter (3.12 added the soft keyword
+# `type`), and the generated names must be the same whichever Python runs the generator.
+KEYWORDS = frozenset(
+    {
+        *("False", "None", "True", "and", "as", "assert", "async", "await", "break", "class"),
+        *("continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global"),
+        *("if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise"),
+        *("return", "try", "while", "with", "yield"),
+        *("_", "case", "match"),
+    }
+)
 
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -29,7 +41,7 @@ def snake(name: str) -> str:
 def py_attr(wire: str) -> str:
     """Python attribute/keyword name of a wire field."""
     name = snake(wire)
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED_ATTRS:
+    if name in KEYWORDS or name in RESERVED_ATTRS:
         name += "_"
     return name
 

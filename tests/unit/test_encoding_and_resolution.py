@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,11 @@ from codex_python_sdk._client._toml import encode_overrides, toml_value
 from codex_python_sdk._transport._binary import ENV_VAR, resolve_codex_binary
 from codex_python_sdk.errors import CodexAgenticError, error_from_rpc
 
-tomllib = pytest.importorskip("tomllib")  # Python >= 3.11; the encoder itself has no dependency
+# A real parser to check the encoder against (the encoder itself needs none); tomli is tomllib's origin.
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 
 @pytest.mark.parametrize(

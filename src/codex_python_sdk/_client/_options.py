@@ -1,7 +1,7 @@
 """Client options: every client keyword, written once.
 
 :class:`ClientOptions` is the single definition of the keywords both clients take: the two constructors
-are generated from its ``__init__`` (``scripts/generate_sync.py``; a test keeps them in step), the CLI and
+are generated from its ``__init__`` (``scripts/generate_client.py``; a test keeps them in step), the CLI and
 the test kit build a ``ClientOptions`` and hand it to ``Client.from_options``. The rules (how thread params
 merge, what the command line is, when the native reviewer applies) read in one place and are unit-tested
 without a process.
