@@ -1,7 +1,8 @@
 """Generate the parts of the clients that are written once elsewhere.
 
 - ``_client/_init.py``: both clients' constructors, spelled out keyword by keyword, from
-  ``ClientOptions.__init__`` (the one place the client keywords are written).
+  ``ClientOptions.__init__`` (the one place the client keywords are written); ``_client/_create.py``: the
+  factories ``create_client`` / ``create_async_client``, likewise.
 - ``_client/_sync_methods.py``: the sync facade. Every public ``async def`` of ``AsyncCodexAgenticClient``
   (and its mixins) gets a sync twin with the same signature that runs it on the client's private loop;
   async iterators become lazy iterators that interrupt their turn when closed early.
@@ -32,6 +33,7 @@ SOURCES = [
 ]
 SYNC_OUT = PKG / "_sync_methods.py"
 INIT_OUT = PKG / "_init.py"
+CREATE_OUT = PKG / "_create.py"
 SKIP = {"connect", "close", "request", "notifications"}  # hand-written in _sync.py
 # Streams that start at once in the sync client: a process's stdin may be written before its output is
 # read (``command_exec_write`` right after ``command_exec_events``).
@@ -203,6 +205,46 @@ from ._options import ClientOptions
 TYPE_CHECKING = False
 if TYPE_CHECKING:
 {imports}
+
+
+class AsyncClientInit:
+    """The constructor of :class:`~codex_python_sdk.AsyncCodexAgenticClient`."""
+
+    def __init__({params}) -> None:
+        """Every keyword is documented on :class:`~codex_python_sdk.ClientOptions`."""
+        self._setup(ClientOptions({call}))
+
+    def _setup(self, options: ClientOptions) -> None:
+        raise NotImplementedError  # the client's
+
+
+class SyncClientInit:
+    """The constructor of :class:`~codex_python_sdk.CodexAgenticClient`."""
+
+    def __init__({params}) -> None:
+        """Every keyword is documented on :class:`~codex_python_sdk.ClientOptions`."""
+        self._setup(ClientOptions({call}))
+
+    def _setup(self, options: ClientOptions) -> None:
+        raise NotImplementedError  # the client's
+'''
+
+
+CREATE_TEMPLATE = '''"""The seed's factories, keyword for keyword the options of ``ClientOptions``.
+
+{marker} from ``ClientOptions.__init__``; do not edit.
+The app-server starts first (``_factory.prelaunch``), then the client is imported and built, so codex
+boots while Python imports.
+"""
+
+from __future__ import annotations
+
+from .._unset import UNSET, Unset
+from ._options import ClientOptions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+{imports}
     from ._async import AsyncCodexAgenticClient
     from ._sync import CodexAgenticClient
 
@@ -231,45 +273,24 @@ def create_async_client({factory_params}) -> AsyncCodexAgenticClient:
 
     return AsyncCodexAgenticClient.from_options(options)
 
-
-class AsyncClientInit:
-    """The constructor of :class:`~codex_python_sdk.AsyncCodexAgenticClient`."""
-
-    def __init__({params}) -> None:
-        """Every keyword is documented on :class:`~codex_python_sdk.ClientOptions`."""
-        self._setup(ClientOptions({call}))
-
-    def _setup(self, options: ClientOptions) -> None:
-        raise NotImplementedError  # the client's
-
-
-class SyncClientInit:
-    """The constructor of :class:`~codex_python_sdk.CodexAgenticClient`."""
-
-    def __init__({params}) -> None:
-        """Every keyword is documented on :class:`~codex_python_sdk.ClientOptions`."""
-        self._setup(ClientOptions({call}))
-
-    def _setup(self, options: ClientOptions) -> None:
-        raise NotImplementedError  # the client's
 '''
 
 
-def render_init() -> str:
+def render_init(template: str | None = None, target: Path = INIT_OUT) -> str:
     src = OPTIONS.read_text(encoding="utf-8")
     tree = ast.parse(src)
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ClientOptions")
     init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
     imports = [line for line in _imports([OPTIONS]) if "_unset import" not in line]
     params = _signature_text(src, init)
-    text = INIT_TEMPLATE.format(
+    text = (template or INIT_TEMPLATE).format(
         marker=MARKER,
         imports="\n".join(imports),
         params=params,
         factory_params=params.split(",", 1)[1].strip(),  # without "self"
         call=_call_args(init.args),
     )
-    return _ruff(text, INIT_OUT)
+    return _ruff(text, target)
 
 
 def main() -> int:
@@ -277,7 +298,12 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a checked-in file is stale")
     args = parser.parse_args()
     stale = []
-    for target, text in ((INIT_OUT, render_init()), (SYNC_OUT, render_sync())):
+    outputs = (
+        (INIT_OUT, render_init()),
+        (CREATE_OUT, render_init(CREATE_TEMPLATE, CREATE_OUT)),
+        (SYNC_OUT, render_sync()),
+    )
+    for target, text in outputs:
         if args.check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target)

@@ -29,8 +29,8 @@ _EXPORTS: dict[str, str] = {
     # clients
     "AsyncCodexAgenticClient": "._client._async",
     "CodexAgenticClient": "._client._sync",
-    "create_client": "._client._init",
-    "create_async_client": "._client._init",
+    "create_client": "._client._create",
+    "create_async_client": "._client._create",
     "DEFAULT_CLI_COMMAND": "._client._options",
     "DEFAULT_APP_SERVER_ARGS": "._client._options",
     "DEFAULT_THREAD_BASELINE": "._client._options",
@@ -193,7 +193,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._client._async import AsyncCodexAgenticClient
-    from ._client._init import create_async_client, create_client
+    from ._client._create import create_async_client, create_client
     from ._client._options import (
         DEFAULT_APP_SERVER_ARGS,
         DEFAULT_CLI_COMMAND,

@@ -6,6 +6,6 @@ Re-exported from the client package so seed imports keep working; loaded only wh
 
 from __future__ import annotations
 
-from ._client._init import create_async_client, create_client
+from ._client._create import create_async_client, create_client
 
 __all__ = ["create_async_client", "create_client"]

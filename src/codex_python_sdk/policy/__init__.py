@@ -20,6 +20,7 @@ condition and decision, the audit trail, the native reviewer and recipes.
 
 from __future__ import annotations
 
+from ._build import build_policy_engine_from_rubric
 from ._engines import (
     AuditLog,
     DefaultPolicyEngine,
@@ -27,7 +28,6 @@ from ._engines import (
     PolicyDecision,
     PolicyEngine,
     RuleBasedPolicyEngine,
-    build_policy_engine_from_rubric,
 )
 from ._judge import LlmRubricPolicyEngine, PolicyJudgeConfig
 from ._rubric import DEFAULT_POLICY_RUBRIC, PolicyRubric, PolicyRubricError

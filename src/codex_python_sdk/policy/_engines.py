@@ -9,14 +9,11 @@ import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import IO, Any, Protocol, runtime_checkable
 
 from ..hooks import RequestContext, fail_closed_answer
 from ._rubric import PolicyRubric, to_rubric
 from ._rules import KINDS
-
-if TYPE_CHECKING:
-    from ._judge import LlmRubricPolicyEngine
 
 __all__ = [
     "AuditLog",
@@ -25,7 +22,6 @@ __all__ = [
     "PolicyDecision",
     "PolicyEngine",
     "RuleBasedPolicyEngine",
-    "build_policy_engine_from_rubric",
 ]
 
 logger = logging.getLogger("codex_python_sdk")
@@ -251,16 +247,3 @@ class RuleBasedPolicyEngine:
         """Close the audit file."""
         if self.audit is not None:
             self.audit.close()
-
-
-def build_policy_engine_from_rubric(
-    rubric: PolicyRubric | Mapping[str, Any] | None, *, judge_config: Any = None
-) -> RuleBasedPolicyEngine | LlmRubricPolicyEngine:
-    """The engine a rubric describes: a :class:`RuleBasedPolicyEngine`, or an
-    :class:`LlmRubricPolicyEngine` (rules first, then the judge) when ``use_llm_judge`` is set."""
-    checked = to_rubric(rubric)
-    if checked.use_llm_judge:
-        from ._judge import LlmRubricPolicyEngine
-
-        return LlmRubricPolicyEngine(checked, judge_config)
-    return RuleBasedPolicyEngine(checked)

@@ -45,14 +45,6 @@ _GuardianSpec = Reply | str | Responder
 _POLL = 0.05
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(str(value))
-
-
 class FakeModel:
     """A scripted fake of the OpenAI Responses API for running the real ``codex app-server`` offline.
 
@@ -198,10 +190,9 @@ class FakeModel:
 
     def config_args(self) -> list[str]:
         """:meth:`config_overrides` as command-line arguments: ``["-c", "key=<toml value>", ...]``."""
-        args: list[str] = []
-        for key, value in self.config_overrides().items():
-            args += ["-c", f"{key}={_toml_value(value)}"]
-        return args
+        from .._client._toml import encode_overrides  # the client's own TOML encoding
+
+        return encode_overrides(self.config_overrides())
 
     def env(self) -> dict[str, str]:
         """Environment additions for the codex process (``OPENAI_API_KEY``)."""

@@ -16,48 +16,14 @@ the server one ``sendall``.
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
 from ._gate import Gate
+from ._sse import _dumps, _Item, _next_id, _split, message_events, reasoning_events
 
 __all__ = ["Reply"]
-
-_ids = itertools.count(1)
-
-
-def _next_id(prefix: str) -> str:
-    return f"{prefix}_{next(_ids)}"
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def _split(text: str, parts: int) -> list[str]:
-    """Split ``text`` into ``parts`` pieces of nearly equal length (empty pieces only if text is short)."""
-    if parts <= 1:
-        return [text]
-    size, extra = divmod(len(text), parts)
-    out: list[str] = []
-    pos = 0
-    for i in range(parts):
-        n = size + (1 if i < extra else 0)
-        out.append(text[pos : pos + n])
-        pos += n
-    return out
-
-
-@dataclasses.dataclass(frozen=True)
-class _Item:
-    """One output item: its SSE events (without the response framing) and its tool call id, if any."""
-
-    events: tuple[Mapping[str, Any], ...]
-    call_id: str | None
-    label: str
-
 
 _DEFAULT_USAGE: Mapping[str, Any] = {
     "input_tokens": 10,
@@ -123,28 +89,7 @@ class Reply:
         """
         item_id = id or _next_id("msg")
         final = "".join(chunks) if text is None else text
-        events: list[Mapping[str, Any]] = [
-            {
-                "type": "response.output_item.added",
-                "item": {"type": "message", "role": "assistant", "id": item_id, "content": []},
-            }
-        ]
-        events.extend(
-            {"type": "response.output_text.delta", "item_id": item_id, "content_index": 0, "delta": chunk}
-            for chunk in chunks
-        )
-        events.append(
-            {
-                "type": "response.output_item.done",
-                "item": {
-                    "type": "message",
-                    "role": "assistant",
-                    "id": item_id,
-                    "status": "completed",
-                    "content": [{"type": "output_text", "text": final, "annotations": []}],
-                },
-            }
-        )
+        events = message_events(item_id, chunks, final)
         return cls._of(_Item(tuple(events), None, f"text({final[:30]!r})"))
 
     @classmethod
@@ -164,31 +109,7 @@ class Reply:
         """
         item_id = id or _next_id("rs")
         parts = [summary] if isinstance(summary, str) else list(summary)
-        events: list[Mapping[str, Any]] = [
-            {
-                "type": "response.output_item.added",
-                "item": {"type": "reasoning", "id": item_id, "summary": []},
-            }
-        ]
-        for index, part in enumerate(parts):
-            events.append({"type": "response.reasoning_summary_part.added", "summary_index": index})
-            events.extend(
-                {"type": "response.reasoning_summary_text.delta", "delta": chunk, "summary_index": index}
-                for chunk in _split(part, max(deltas, 1))
-            )
-        if text is not None:
-            events.extend(
-                {"type": "response.reasoning_text.delta", "delta": chunk, "content_index": 0}
-                for chunk in _split(text, max(deltas, 1))
-            )
-        item: dict[str, Any] = {
-            "type": "reasoning",
-            "id": item_id,
-            "summary": [{"type": "summary_text", "text": part} for part in parts],
-        }
-        if text is not None:
-            item["content"] = [{"type": "reasoning_text", "text": text}]
-        events.append({"type": "response.output_item.done", "item": item})
+        events = reasoning_events(item_id, parts, text, deltas)
         return cls._of(_Item(tuple(events), None, f"reasoning({parts[:1]!r})"))
 
     @classmethod
