@@ -177,6 +177,14 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 return
             await self._connect()
 
+    def wrap_transport(self, wrap: Callable[[Transport], Transport]) -> None:
+        """Before the client connects: replace the transport it will use by ``wrap(transport)`` — e.g. a
+        recorder (``codex_python_sdk.testing.record``) or a proxy that logs. The stdio transport is built
+        now (binary, command line, environment) so that ``wrap`` gets the real one."""
+        if self._conn is not None:
+            raise CodexAgenticError("wrap_transport() must be called before the client connects")
+        self._transport = wrap(self._transport_for_connect())
+
     def _transport_for_connect(self) -> Transport:
         if self._transport is not None:
             binary = getattr(self._transport, "binary", None)

@@ -25,6 +25,7 @@ from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
+    from .._transport import Transport
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
@@ -128,6 +129,11 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
             transport = self._async._transport
             if transport is not None:
                 transport.kill_now()  # no-op when it already exited
+
+    def wrap_transport(self, wrap: Callable[[Transport], Transport]) -> None:
+        """Before the client connects: use ``wrap(transport)`` instead of the transport it would use
+        (see ``AsyncCodexAgenticClient.wrap_transport``)."""
+        self._async.wrap_transport(wrap)
 
     @property
     def closed(self) -> bool:

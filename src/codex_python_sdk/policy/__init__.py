@@ -31,12 +31,12 @@ from ._engines import (
 )
 from ._judge import LlmRubricPolicyEngine, PolicyJudgeConfig
 from ._rubric import DEFAULT_POLICY_RUBRIC, PolicyRubric, PolicyRubricError
-from ._rules import DECISIONS, KINDS, RULE_KEYS
+from ._rules import DECISIONS, RUBRIC_KINDS, RULE_KEYS
 
 __all__ = [
     "DECISIONS",
     "DEFAULT_POLICY_RUBRIC",
-    "KINDS",
+    "RUBRIC_KINDS",
     "RULE_KEYS",
     "AuditLog",
     "DefaultPolicyEngine",

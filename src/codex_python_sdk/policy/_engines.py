@@ -13,7 +13,7 @@ from typing import IO, Any, Protocol, runtime_checkable
 
 from ..hooks import RequestContext, fail_closed_answer
 from ._rubric import PolicyRubric, to_rubric
-from ._rules import KINDS
+from ._rules import RUBRIC_KINDS
 
 __all__ = [
     "AuditLog",
@@ -31,7 +31,7 @@ PolicyContext = RequestContext
 ``thread_id``, ``turn_id``, ``item_id``, ``params``, ``timestamp``, plus ``item`` and ``request_id``)."""
 
 # The dispatcher's kind names -> the rubric's (the seed called user input "tool_input" in rubrics).
-RUBRIC_KIND = {"tool_user_input": "tool_input"}
+RUBRIC_KIND_OF = {"tool_user_input": "tool_input"}
 METHOD_KIND = {
     "item/commandExecution/requestApproval": "command",
     "execCommandApproval": "command",
@@ -194,9 +194,9 @@ class RuleBasedPolicyEngine:
 
     def decide(self, kind: str, params: Any, context: Any = None) -> PolicyDecision:
         """The decision for a request of rubric ``kind`` (without writing the audit trail)."""
-        kind = RUBRIC_KIND.get(kind, kind)
-        if kind not in KINDS:
-            raise ValueError(f"unknown request kind {kind!r}; kinds are {', '.join(KINDS)}")
+        kind = RUBRIC_KIND_OF.get(kind, kind)
+        if kind not in RUBRIC_KINDS:
+            raise ValueError(f"unknown request kind {kind!r}; kinds are {', '.join(RUBRIC_KINDS)}")
         view = params if hasattr(params, "get") else {}
         for rule in self.rubric.rules(kind):
             if rule.matches(view, context):

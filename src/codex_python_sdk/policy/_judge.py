@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._engines import RUBRIC_KIND, AuditLog, PolicyDecision, RuleBasedPolicyEngine, audit_log_for
+from ._engines import RUBRIC_KIND_OF, AuditLog, PolicyDecision, RuleBasedPolicyEngine, audit_log_for
 from ._rubric import PolicyRubric, PolicyRubricError
 from ._rules import DECISIONS, compile_decision
 
@@ -198,7 +198,7 @@ class LlmRubricPolicyEngine:
 
     # -- deciding --------------------------------------------------------------------------------------
     async def _answer(self, kind: str, params: Any, context: Any) -> dict[str, Any]:
-        kind = RUBRIC_KIND.get(kind, kind)
+        kind = RUBRIC_KIND_OF.get(kind, kind)
         started = time.perf_counter()
         decision = self.rules.decide(kind, params, context)
         extra: dict[str, Any] = {}

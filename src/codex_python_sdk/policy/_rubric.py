@@ -15,12 +15,20 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import CodexAgenticError
-from ._rules import FAIL_CLOSED, KINDS, CompiledRule, Decision, RuleError, compile_decision, compile_when
+from ._rules import (
+    FAIL_CLOSED,
+    RUBRIC_KINDS,
+    CompiledRule,
+    Decision,
+    RuleError,
+    compile_decision,
+    compile_when,
+)
 
 __all__ = ["DEFAULT_POLICY_RUBRIC", "PolicyRubric", "PolicyRubricError", "to_rubric"]
 
 MODES = ("permissive", "balanced", "strict")
-RULE_FIELDS = {kind: f"{kind}_rules" for kind in KINDS}
+RULE_FIELDS = {kind: f"{kind}_rules" for kind in RUBRIC_KINDS}
 _RULE_KEYS = frozenset({"name", "priority", "when", "decision", "description"})
 _AUDIT_KEYS = frozenset({"enabled", "path", "include_params"})
 DEFAULT_PRIORITY = 1000
@@ -103,9 +111,9 @@ class PolicyRubric:
     def _check_defaults(self) -> dict[str, Any]:
         if not isinstance(self.defaults, Mapping):
             raise PolicyRubricError(f"defaults must be a mapping of kind -> decision, got {self.defaults!r}")
-        unknown = sorted(set(self.defaults) - set(KINDS))
+        unknown = sorted(set(self.defaults) - set(RUBRIC_KINDS))
         if unknown:
-            raise PolicyRubricError(f"defaults: unknown kinds {unknown}; kinds are {', '.join(KINDS)}")
+            raise PolicyRubricError(f"defaults: unknown kinds {unknown}; kinds are {', '.join(RUBRIC_KINDS)}")
         return {**FAIL_CLOSED, **self.defaults}
 
     def _compile_defaults(self) -> Mapping[str, Decision]:

@@ -17,7 +17,7 @@ from typing import Any
 from ..hooks import fail_closed_answer, tool_failure
 
 __all__ = [
-    "KINDS",
+    "RUBRIC_KINDS",
     "RULE_KEYS",
     "CompiledRule",
     "compile_decision",
@@ -26,7 +26,7 @@ __all__ = [
     "is_simple_command",
 ]
 
-KINDS = ("command", "file_change", "permissions", "tool_input", "mcp_elicitation", "tool_call")
+RUBRIC_KINDS = ("command", "file_change", "permissions", "tool_input", "mcp_elicitation", "tool_call")
 """Request kinds of a rubric (``tool_input`` is ``item/tool/requestUserInput``)."""
 
 Predicate = Callable[[Mapping[str, Any], Any], bool]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._gate import Gate
     from ._mcp_server import FakeMcpServer
     from ._replay import ReplayAnswer, ReplayTransport
-    from ._requests import COMPACTION_PROMPT_PREFIX, ModelRequest, RequestKind
+    from ._requests import COMPACTION_PROMPT_PREFIX, ModelRequest, ModelRequestKind
     from ._script import Reply
     from ._wiring import AsyncFakeModelClient, FakeHome, FakeModelClient, record
 
@@ -48,7 +48,7 @@ __all__ = [
     "ReplayAnswer",
     "ReplayTransport",
     "Reply",
-    "RequestKind",
+    "ModelRequestKind",
     "Responder",
     "record",
     "scrub",
@@ -58,7 +58,7 @@ _WHERE = {
     "FakeModel": "._fake_model",
     "Responder": "._fake_model",
     "ModelRequest": "._requests",
-    "RequestKind": "._requests",
+    "ModelRequestKind": "._requests",
     "COMPACTION_PROMPT_PREFIX": "._requests",
     "Reply": "._script",
     "Gate": "._gate",

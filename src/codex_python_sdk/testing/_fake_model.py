@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._gate import Gate
 from ._http import _Handler, _Server
-from ._requests import ModelRequest, RequestKind
+from ._requests import ModelRequest, ModelRequestKind
 from ._script import Reply
 
 if TYPE_CHECKING:
@@ -331,7 +331,7 @@ class FakeModel:
         with self._lock:
             return list(self._requests)
 
-    def requests_of(self, kind: RequestKind) -> list[ModelRequest]:
+    def requests_of(self, kind: ModelRequestKind) -> list[ModelRequest]:
         """The recorded requests of one kind: ``turn``, ``guardian``, ``compaction`` or ``other``."""
         return [request for request in self.requests if request.kind == kind]
 

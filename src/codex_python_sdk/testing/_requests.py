@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from ._script import Reply
 
-__all__ = ["COMPACTION_PROMPT_PREFIX", "ModelRequest", "RequestKind"]
+__all__ = ["COMPACTION_PROMPT_PREFIX", "ModelRequest", "ModelRequestKind"]
 
-RequestKind = Literal["turn", "guardian", "compaction", "other"]
+ModelRequestKind = Literal["turn", "guardian", "compaction", "other"]
 """What a recorded request is for: a normal turn step, a guardian review, a compaction, or anything else."""
 
 COMPACTION_PROMPT_PREFIX = "You are performing a CONTEXT CHECKPOINT COMPACTION"
@@ -121,7 +121,7 @@ class ModelRequest:
         return last is not None and last.startswith(COMPACTION_PROMPT_PREFIX)
 
     @property
-    def kind(self) -> RequestKind:
+    def kind(self) -> ModelRequestKind:
         """``turn``, ``guardian``, ``compaction`` or ``other`` (not a model call)."""
         if not self.is_responses and not self.path.endswith("/compact"):
             return "other"

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._client._async import AsyncCodexAgenticClient
 from .._client._sync import CodexAgenticClient
+from .._transport import Transport
+from ..errors import CodexAgenticError
 
 if TYPE_CHECKING:
     from ._cassette import RecordingTransport
@@ -299,14 +301,17 @@ def record(
     """
     from ._cassette import RecordingTransport
 
-    inner_client = client._async if isinstance(client, CodexAgenticClient) else client
-    if inner_client._conn is not None:
-        raise RuntimeError("record() must be called before the client connects")
-    # The client builds its stdio transport (binary, argv, env) lazily; build it now to wrap it.
-    inner = inner_client._transport_for_connect()
-    recorder = RecordingTransport(inner, path)
-    inner_client._transport = recorder
-    return recorder
+    recorders: list[RecordingTransport] = []
+
+    def wrap(inner: Transport) -> Transport:
+        recorders.append(RecordingTransport(inner, path))
+        return recorders[0]
+
+    try:
+        client.wrap_transport(wrap)
+    except CodexAgenticError as exc:
+        raise RuntimeError("record() must be called before the client connects") from exc
+    return recorders[0]
 
 
 _record = record  # the methods above take a parameter named ``record``
