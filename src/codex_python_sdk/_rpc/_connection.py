@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from .._redact import excerpt, redact
+from .._unset import UNSET, Unset
 from .._transport import Transport
 from ..errors import (
     AppServerConnectionError,
@@ -60,9 +61,6 @@ def _excerpt_value(value: Any) -> str:
         return excerpt(orjson.dumps(value))
     except TypeError:  # what orjson cannot encode: big ints, lone surrogates, nesting past its limit
         return f"<{type(value).__name__}>"
-
-
-_NO_TIMEOUT = object()
 
 
 class RpcConnection:
@@ -259,7 +257,7 @@ class RpcConnection:
             ) from exc
 
     def start_request(
-        self, method: str, params: Any = None, *, timeout: Any = _NO_TIMEOUT
+        self, method: str, params: Any = None, *, timeout: float | Unset | None = UNSET
     ) -> asyncio.Future[Any]:
         """Send a request now and return the future of its result (for callers that must not await yet)."""
         return self._start(method, params, timeout)[1]
@@ -275,7 +273,7 @@ class RpcConnection:
         future: asyncio.Future[Any] = self._loop.create_future()
         self._send(message)
         self._pending[rid] = (future, method)
-        limit = self.request_timeout if timeout is _NO_TIMEOUT else timeout
+        limit = self.request_timeout if isinstance(timeout, Unset) else timeout
         if limit is not None:
             handle = self._loop.call_later(limit, self._expire, rid, method, limit)
             future.add_done_callback(lambda _f: handle.cancel())
@@ -290,7 +288,7 @@ class RpcConnection:
                 RequestTimeoutError(f"{method}: no response within {limit:g} s", method=method)
             )
 
-    async def request(self, method: str, params: Any = None, *, timeout: Any = _NO_TIMEOUT) -> Any:
+    async def request(self, method: str, params: Any = None, *, timeout: float | Unset | None = UNSET) -> Any:
         """Send a request and wait for its result; raises the classified error on an error reply.
 
         ``timeout`` (seconds, ``None`` for no limit) defaults to :attr:`request_timeout`.

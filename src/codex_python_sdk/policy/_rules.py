@@ -353,11 +353,13 @@ def _named(kind: str, name: str, rule: str) -> Decision:
         return lambda _p: {"decision": name}
     if kind == "permissions":
         if name == "deny":
-            return lambda _p: {"permissions": {}, "scope": "turn"}
+            return lambda _p: fail_closed_answer("permissions")
         scope = "session" if name == "grant_for_session" else "turn"
         return lambda p: {"permissions": _granted(p), "scope": scope}
     if kind == "tool_input":
-        return _first_options if name == "first_option" else (lambda _p: {"answers": {}})
+        return (
+            _first_options if name == "first_option" else (lambda _p: fail_closed_answer("tool_user_input"))
+        )
     if kind == "mcp_elicitation":
         return lambda _p: {"action": name}
     if rule.startswith("default"):  # nothing decided: say so, as the client does without a policy
