@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 from .._redact import excerpt, redact
-from .._unset import UNSET, Unset
 from .._transport import Transport
+from .._unset import UNSET, Unset
 from ..errors import (
     AppServerConnectionError,
     ClientClosedError,
