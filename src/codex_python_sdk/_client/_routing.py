@@ -39,7 +39,7 @@ class EventQueue(Generic[T]):
     first put wakes it, further puts in the same loop iteration only append.
     """
 
-    __slots__ = ("_error", "_items", "_maxsize", "_on_overflow", "_waiter", "overflowed")
+    __slots__ = ("_error", "_items", "_maxsize", "_on_overflow", "_waiter")
 
     def __init__(self, maxsize: int = 0, on_overflow: Callable[[int], BaseException] | None = None) -> None:
         self._items: collections.deque[T] = collections.deque()
@@ -49,7 +49,6 @@ class EventQueue(Generic[T]):
         # Makes the error a full queue ends with; given one, the queued items are dropped with the
         # error (the consumer hears at once that the stream broke, instead of after draining it).
         self._on_overflow = on_overflow
-        self.overflowed = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -59,7 +58,6 @@ class EventQueue(Generic[T]):
         if self._error is not None:
             return False
         if self._maxsize and len(self._items) >= self._maxsize:
-            self.overflowed = True
             if self._on_overflow is not None:
                 error = self._on_overflow(len(self._items))
                 self._items.clear()

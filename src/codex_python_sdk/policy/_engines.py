@@ -32,17 +32,6 @@ PolicyContext = RequestContext
 
 # The dispatcher's kind names -> the rubric's (the seed called user input "tool_input" in rubrics).
 RUBRIC_KIND_OF = {"tool_user_input": "tool_input"}
-METHOD_KIND = {
-    "item/commandExecution/requestApproval": "command",
-    "execCommandApproval": "command",
-    "item/fileChange/requestApproval": "file_change",
-    "applyPatchApproval": "file_change",
-    "item/permissions/requestApproval": "permissions",
-    "item/tool/requestUserInput": "tool_input",
-    "mcpServer/elicitation/request": "mcp_elicitation",
-    "item/tool/call": "tool_call",
-}
-
 Result = dict[str, Any]
 
 
