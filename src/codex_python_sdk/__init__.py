@@ -45,6 +45,9 @@ _EXPORTS: dict[str, str] = {
     "AgentResponse": ".events",
     "ResponseEvent": ".events",
     "CommandExecEvent": ".events",
+    "TypedEvent": ".events",
+    "ThreadReadyEvent": ".events",
+    "UnknownEvent": ".events",
     # inputs
     "TextInput": ".inputs",
     "ImageInput": ".inputs",
@@ -160,6 +163,7 @@ __all__ = [
     "TextInput",
     "ThreadNotFoundError",
     "ThreadPage",
+    "ThreadReadyEvent",
     "Tool",
     "ToolError",
     "Transport",
@@ -168,6 +172,8 @@ __all__ = [
     "TurnInProgressError",
     "TurnStoppedError",
     "TurnTimeoutError",
+    "TypedEvent",
+    "UnknownEvent",
     "build_policy_engine_from_rubric",
     "create_async_client",
     "create_client",
@@ -231,7 +237,14 @@ if TYPE_CHECKING:
         TurnStoppedError,
         TurnTimeoutError,
     )
-    from .events import AgentResponse, CommandExecEvent, ResponseEvent
+    from .events import (
+        AgentResponse,
+        CommandExecEvent,
+        ResponseEvent,
+        ThreadReadyEvent,
+        TypedEvent,
+        UnknownEvent,
+    )
     from .hooks import HookError, RequestContext
     from .inputs import (
         AudioInput,

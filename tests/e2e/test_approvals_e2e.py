@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from codex_python_sdk import AgentResponse, RequestContext
+from codex_python_sdk.protocol import ThreadItem
 from codex_python_sdk.testing import FakeMcpServer, FakeModel, FakeModelClient, Reply
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +30,7 @@ WEATHER_TOOL = {
 }
 
 
-def items(response: AgentResponse, item_type: str) -> list[dict[str, Any]]:
+def items(response: AgentResponse, item_type: str) -> list[ThreadItem]:
     return [item for item in response.items if item.get("type") == item_type]
 
 

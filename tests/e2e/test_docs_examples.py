@@ -246,7 +246,7 @@ def test_record_then_replay(codex_fake_model: FakeModel, tmp_path: Path) -> None
             return {"decision": "decline"}
 
         async with AsyncCodexAgenticClient(transport=replay, on_command_approval=hook) as replayed:
-            events = [event.type async for event in replayed.responses_events(prompt="go")]
+            events: list[str] = [event.type async for event in replayed.responses_events(prompt="go")]
         assert replay.answers[0].result == {"decision": "decline"}
         replay.assert_played()
         assert decisions and "touch x" in decisions[0]

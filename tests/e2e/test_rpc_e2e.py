@@ -19,6 +19,7 @@ from codex_python_sdk import (
     create_async_client,
     create_client,
 )
+from codex_python_sdk.protocol import AgentMessageThreadItem, CommandExecutionThreadItem
 from codex_python_sdk.testing import FakeModel, Reply
 
 pytestmark = pytest.mark.e2e
@@ -102,6 +103,7 @@ def test_agent_response_items_are_available_typed(fake_model: FakeModel, kwargs:
         result = client.responses_create(prompt="run it")
     kinds = [type(item).__name__ for item in result.typed_items]
     assert "CommandExecutionThreadItem" in kinds and kinds[-1] == "AgentMessageThreadItem"
-    command = next(i for i in result.typed_items if type(i).__name__ == "CommandExecutionThreadItem")
+    command = next(i for i in result.typed_items if isinstance(i, CommandExecutionThreadItem))
     assert command.exit_code == 0 and "typed" in (command.aggregated_output or "")
-    assert result.typed_items[-1].text == "done"
+    last = result.typed_items[-1]
+    assert isinstance(last, AgentMessageThreadItem) and last.text == "done"

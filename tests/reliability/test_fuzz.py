@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from codex_python_sdk import AsyncCodexAgenticClient, MemoryTransport, ResponseEvent
 from codex_python_sdk._client._routing import Router, route_keys
+from codex_python_sdk.events import EVENT_CLASSES, UnknownEvent
 
 # Example counts are sized so the file runs in a few seconds on a loaded 2-core machine: generating
 # nested JSON, not running the code under test, is what costs.
@@ -200,4 +201,6 @@ def test_the_event_mapping_never_raises_and_keeps_the_documented_types(
     assert event.item is None or type(event.item) is dict
     assert type(event.timestamp) is str
     assert event.raw is msg
+    assert type(event) is EVENT_CLASSES.get(event.type, UnknownEvent)
+    assert event.payload is not None  # the params model (or the raw params) never raises
     repr(event)

@@ -14,7 +14,11 @@ grimp = pytest.importorskip(
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "src" / "codex_python_sdk"
-GENERATED = ("codex_python_sdk.protocol._models", "codex_python_sdk.protocol._registry")
+GENERATED = (
+    "codex_python_sdk.protocol._models",
+    "codex_python_sdk.protocol._registry",
+    "codex_python_sdk.events._typed",
+)
 MAX_LINES = 600
 
 

@@ -20,7 +20,7 @@ from .._transport import StdioTransport, Transport
 from .._unset import UNSET, Unset
 from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
-from ..events import ResponseEvent
+from ..events import ResponseEvent, TypedEvent
 from ..hooks import HookError
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
@@ -430,7 +430,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return NotificationStream(self, self._router.add_listener(methods, which, maxsize))
 
 
-class NotificationStream(AsyncIterator[ResponseEvent]):
+class NotificationStream(AsyncIterator[TypedEvent]):
     """What :meth:`AsyncCodexAgenticClient.notifications` returns: subscribed from the start."""
 
     def __init__(self, client: AsyncCodexAgenticClient, listener: Listener) -> None:
@@ -441,7 +441,7 @@ class NotificationStream(AsyncIterator[ResponseEvent]):
     def __aiter__(self) -> NotificationStream:
         return self
 
-    async def __anext__(self) -> ResponseEvent:
+    async def __anext__(self) -> TypedEvent:
         if not self._connected:
             await self._client._connection()  # the first read connects a client that is not yet
             self._connected = True

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
-from ..events import AgentResponse, ResponseEvent
+from ..events import AgentResponse, ResponseEvent, ThreadReadyEvent, TypedEvent
 from ..inputs import Prompt, to_wire_input
 from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
 
@@ -84,7 +84,7 @@ class Responses:
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-    ) -> AsyncIterator[ResponseEvent]:
+    ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
         Starts a thread when ``thread_id`` is None. Nothing is sent until iteration starts. Leaving the
@@ -96,10 +96,8 @@ class Responses:
         async for event in self._events(run, stream):
             yield event
 
-    async def _events(
-        self, run: TurnRun, stream: AsyncIterator[dict[str, Any]]
-    ) -> AsyncIterator[ResponseEvent]:
-        yield ResponseEvent(
+    async def _events(self, run: TurnRun, stream: AsyncIterator[dict[str, Any]]) -> AsyncIterator[TypedEvent]:
+        yield ThreadReadyEvent(
             "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
         )
         from_notification = ResponseEvent.from_notification
@@ -186,7 +184,7 @@ class Responses:
         acc = TurnAccumulator(run.thread_id, keep_events=include_events)
         if acc.events is not None:
             acc.events.append(
-                ResponseEvent(
+                ThreadReadyEvent(
                     "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
                 )
             )
@@ -234,7 +232,7 @@ class Responses:
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
-    ) -> AsyncIterator[ResponseEvent]:
+    ) -> AsyncIterator[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`)."""
         params = self._review_params(target, delivery)
         run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)

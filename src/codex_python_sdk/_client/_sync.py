@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
-from ..events import ResponseEvent
+from ..events import TypedEvent
 from ..hooks import HookError
 from ._async import AsyncCodexAgenticClient
 from ._init import SyncClientInit
@@ -199,6 +199,6 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         *,
         thread_id: str | Unset | None = UNSET,
         maxsize: int = 10_000,
-    ) -> SyncStream[ResponseEvent]:
+    ) -> SyncStream[TypedEvent]:
         """Iterate over notifications (see ``AsyncCodexAgenticClient.notifications``)."""
         return self._portal.iterate(self._async.notifications(methods, thread_id=thread_id, maxsize=maxsize))

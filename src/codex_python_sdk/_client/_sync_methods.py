@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import NoReturn
 
-    from ..events import AgentResponse, CommandExecEvent, ResponseEvent
+    from ..events import AgentResponse, CommandExecEvent, ResponseEvent, TypedEvent
     from ..inputs import Prompt
     from ..protocol import (
         AppsListResponse,
@@ -81,7 +81,7 @@ class SyncMethods(SeedAttributes):
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-    ) -> SyncStream[ResponseEvent]:
+    ) -> SyncStream[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
         Blocking twin of ``AsyncCodexAgenticClient.responses_events``. Lazy: nothing is sent until iteration
@@ -173,7 +173,7 @@ class SyncMethods(SeedAttributes):
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
-    ) -> SyncStream[ResponseEvent]:
+    ) -> SyncStream[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`).
 
         Blocking twin of ``AsyncCodexAgenticClient.review_events``. Lazy: nothing is sent until iteration
