@@ -38,6 +38,9 @@ def quick_start() -> str:
     ) as client:
         result: AgentResponse = client.responses_create(prompt="Reply with exactly: READY")
         print(result.thread_id, result.turn_id, result.status, result.session_id)
+        if result.usage is not None:
+            print(result.usage.total.total_tokens, result.usage.last.cached_input_tokens)
+        print([item.type for item in result.items])
         for chunk in client.responses_stream_text(prompt="Count to five", thread_id=result.thread_id):
             print(chunk, end="")
         return result.text
