@@ -15,28 +15,29 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._callables import CallableRunner
-from .._rpc import RpcConnection
-from .._transport import StdioTransport, Transport
 from .._unset import UNSET, Unset
 from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
-from ..events import ResponseEvent, TypedEvent
-from ..hooks import HookError
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
-from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
 from ._responses import Responses
 from ._routing import EndOfQueue, Listener, Router
 from ._seed_methods import SeedMethods
-from ._server_requests import ServerRequestDispatcher
 from ._threads import Threads
 from ._turns import TurnTracker
 
+# Importing the clients must stay cheap (docs/performance.md): the connection (orjson), the transport and
+# the server-request machinery (hooks, answer schemas) are imported when the client first connects, the
+# events with the first turn or subscription.
 if TYPE_CHECKING:
+    from .._rpc import RpcConnection
+    from .._transport import Transport
+    from ..events import TypedEvent
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
+        HookError,
         McpElicitationHook,
         PermissionsApprovalHook,
         ToolCallHook,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import AsyncRpcMethods
     from ..tools import ToolRegistry
+    from ._server_requests import ServerRequestDispatcher
 
 __all__ = ["AsyncCodexAgenticClient"]
 
@@ -191,6 +193,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             if binary is not None:
                 self.binary_path = binary.path
             return self._transport
+        from .._transport import StdioTransport
+        from ._launch import plan_launch
+
         plan = plan_launch(self._options)
         logger.debug("starting %s (%s)", plan.argv[0], plan.binary.source)
         self.binary_path = plan.binary.path
@@ -207,6 +212,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 "env_http_headers instead",
                 secrets,
             )
+        from .._rpc import RpcConnection
+        from ._server_requests import ServerRequestDispatcher
+
         transport = self._transport_for_connect()
         conn = RpcConnection(
             transport,
@@ -430,13 +438,16 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return NotificationStream(self, self._router.add_listener(methods, which, maxsize))
 
 
-class NotificationStream(AsyncIterator[TypedEvent]):
+class NotificationStream(AsyncIterator["TypedEvent"]):
     """What :meth:`AsyncCodexAgenticClient.notifications` returns: subscribed from the start."""
 
     def __init__(self, client: AsyncCodexAgenticClient, listener: Listener) -> None:
+        from ..events._event import ResponseEvent  # lazy (see the imports); bound once, used per event
+
         self._client = client
         self._listener = listener
         self._connected = False
+        self._to_event = ResponseEvent.from_notification
 
     def __aiter__(self) -> NotificationStream:
         return self
@@ -452,7 +463,7 @@ class NotificationStream(AsyncIterator[TypedEvent]):
         except BaseException:
             self._listener.close()
             raise
-        return ResponseEvent.from_notification(msg)
+        return self._to_event(msg)
 
     async def aclose(self) -> None:
         """Stop receiving (idempotent)."""

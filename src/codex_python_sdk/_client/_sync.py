@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
-from ..events import TypedEvent
-from ..hooks import HookError
 from ._async import AsyncCodexAgenticClient
 from ._init import SyncClientInit
 from ._options import HOOK_NAMES, ClientOptions
@@ -26,9 +24,11 @@ from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
     from .._transport import Transport
+    from ..events import TypedEvent
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
+        HookError,
         McpElicitationHook,
         PermissionsApprovalHook,
         ToolCallHook,

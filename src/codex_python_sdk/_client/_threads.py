@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CodexAgenticError
-from ..hooks import RequestContext
 
 if TYPE_CHECKING:
     from .._callables import CallableRunner
+    from ..hooks import RequestContext
     from ..tools import ToolRegistry
     from ._options import ClientOptions
 

@@ -13,17 +13,52 @@ subclass whose ``type`` is that method's literal and whose ``payload`` is the ge
 
 from __future__ import annotations
 
-from ._event import ResponseEvent, ThreadReadyEvent, UnknownEvent
-from ._response import AgentResponse, CommandExecEvent, TurnStatus
-from ._typed import *  # noqa: F403  (one class per method; the list is generated)
-from ._typed import __all__ as _typed_names
+import importlib
 
-__all__ = [
+# "X as X": re-exported for type checkers, which see no literal __all__ here.
+from ._event import ResponseEvent as ResponseEvent
+from ._event import ThreadReadyEvent as ThreadReadyEvent
+from ._event import UnknownEvent as UnknownEvent
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._response import AgentResponse as AgentResponse
+    from ._response import CommandExecEvent as CommandExecEvent
+    from ._response import TurnStatus as TurnStatus
+    from ._typed import *  # noqa: F403
+
+# Importing the clients imports this package, so what they need only later loads on first access (PEP
+# 562): the dataclasses of ``_response`` when a turn ends, the ~100 generated classes of ``_typed`` at the
+# first event.
+_RESPONSE_NAMES = ("AgentResponse", "CommandExecEvent", "TurnStatus")
+_HAND_WRITTEN = [
     "AgentResponse",
     "CommandExecEvent",
     "ResponseEvent",
     "ThreadReadyEvent",
     "TurnStatus",
     "UnknownEvent",
-    *_typed_names,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RESPONSE_NAMES:
+        value = getattr(importlib.import_module("._response", __name__), name)
+    elif name.startswith("_") and name != "__all__":  # e.g. "_typed", asked for while it is imported
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        typed = importlib.import_module("._typed", __name__)
+        if name == "__all__":
+            value = [*_HAND_WRITTEN, *typed.__all__]
+        elif name in typed.__all__:
+            value = getattr(typed, name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # cache: later lookups are plain attribute hits
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__getattr__("__all__")))

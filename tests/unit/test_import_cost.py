@@ -1,0 +1,82 @@
+"""What importing the clients loads: the structure behind the start-up cost (docs/performance.md).
+
+Timings are measured by ``bench/run.py``; these tests keep the *structure* that makes them small, so that a
+later change cannot silently put a heavy module back on the import path. Each check runs in a fresh
+interpreter and counts only what ``import asyncio`` (which every user of the clients pays anyway) does
+not already import.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient"
+
+# Loaded later, when they are needed: at the first connect (the connection and orjson, the transport,
+# the server-request machinery), turn (inputs, AgentResponse), event (the generated classes), request
+# (hooks), or never unless used (policy, tools, the protocol models, rendering, the test kit).
+LAZY_SDK_MODULES = (
+    "codex_python_sdk._client._launch",
+    "codex_python_sdk._client._server_requests",
+    "codex_python_sdk._client._toml",
+    "codex_python_sdk._redact",
+    "codex_python_sdk._rpc",
+    "codex_python_sdk._transport",
+    "codex_python_sdk.events",
+    "codex_python_sdk.events._response",
+    "codex_python_sdk.events._typed",
+    "codex_python_sdk.hooks",
+    "codex_python_sdk.inputs",
+    "codex_python_sdk.policy",
+    "codex_python_sdk.protocol",
+    "codex_python_sdk.protocol._models",
+    "codex_python_sdk.render",
+    "codex_python_sdk.testing",
+    "codex_python_sdk.tools",
+)
+# The ones the seed's import path had that cost most. asyncio imports inspect and typing today (3.10 to
+# 3.13), which makes them free; listed so that a Python whose asyncio stops doing so shows up here.
+HEAVY_STDLIB = ("dataclasses", "datetime", "inspect", "json", "platform", "queue", "shlex", "typing", "uuid")
+
+
+def _new_modules(before: str, code: str) -> list[str]:
+    """Modules that ``code`` imports in a fresh interpreter after ``before`` has run."""
+    script = (
+        f"{before}\nimport json, sys\nloaded = set(sys.modules)\n{code}\n"
+        "print(json.dumps(sorted(set(sys.modules) - loaded)))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    new: list[str] = json.loads(out.stdout)
+    return new
+
+
+def test_importing_the_clients_loads_no_module_that_asyncio_does_not() -> None:
+    new = _new_modules("import asyncio", CLIENTS)
+    assert "codex_python_sdk._client._sync" in new and "codex_python_sdk._client._async" in new
+    # Only the SDK's own modules: no stdlib or third-party module (orjson, json, uuid, datetime ...).
+    assert [m for m in new if m.split(".")[0] not in ("codex_python_sdk", "__future__")] == []
+    assert [m for m in HEAVY_STDLIB if m in new] == []
+
+
+def test_importing_the_clients_leaves_what_is_needed_later_unloaded() -> None:
+    new = _new_modules("import asyncio", CLIENTS)
+    loaded = [m for m in LAZY_SDK_MODULES if m in new or any(n.startswith(m + ".") for n in new)]
+    assert loaded == []
+
+
+def test_the_lazy_modules_load_when_used() -> None:
+    # A turn's worth of use (an event, a response, an input) without a server: what the turn loop does.
+    code = (
+        "from codex_python_sdk.events._event import ResponseEvent\n"
+        "ResponseEvent.from_notification({'method': 'turn/started', 'params': {}})\n"
+        "from codex_python_sdk._client._turns import TurnAccumulator\n"
+        "TurnAccumulator('t', keep_events=False).response()\n"
+        "from codex_python_sdk.inputs import to_wire_input\n"
+        "to_wire_input('hi')"
+    )
+    new = _new_modules(f"import asyncio\n{CLIENTS}", code)
+    assert {"codex_python_sdk.events._typed", "codex_python_sdk.events._response", "dataclasses"} <= set(new)
+    # No timestamp was read and the response has no usage or items to type.
+    assert "datetime" not in new and "codex_python_sdk.protocol" not in new
