@@ -80,3 +80,15 @@ def test_the_lazy_modules_load_when_used() -> None:
     assert {"codex_python_sdk.events._typed", "codex_python_sdk.events._response", "dataclasses"} <= set(new)
     # No timestamp was read and the response has no usage or items to type.
     assert "datetime" not in new and "codex_python_sdk.protocol" not in new
+
+
+def test_the_factories_start_codex_before_importing_asyncio() -> None:
+    # What create_client() imports before it spawns the app-server (see _client/_factory.py): codex boots
+    # while Python imports asyncio, orjson and the clients.
+    code = (
+        "import codex_python_sdk._client._create, codex_python_sdk._client._factory\n"
+        "import codex_python_sdk._client._launch, codex_python_sdk._transport._spawn"
+    )
+    new = _new_modules("", code)
+    late = ("asyncio", "orjson", "typing", "codex_python_sdk._transport._stdio")
+    assert [m for m in late if m in new] == []

@@ -5,8 +5,35 @@
 behind the same :class:`Transport` interface.
 """
 
-from ._base import Receiver, Transport
-from ._memory import MemoryTransport
-from ._stdio import StdioTransport
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._base import Receiver as Receiver
+    from ._base import Transport as Transport
+    from ._memory import MemoryTransport as MemoryTransport
+    from ._stdio import StdioTransport as StdioTransport
 
 __all__ = ["MemoryTransport", "Receiver", "StdioTransport", "Transport"]
+
+# Loaded on first use (PEP 562): the factories spawn codex through ``._spawn`` and ``._binary`` before
+# anything imports asyncio (which ``._stdio`` and ``._memory`` do), so that codex boots while Python imports.
+_EXPORTS = {
+    "MemoryTransport": "._memory",
+    "Receiver": "._base",
+    "StdioTransport": "._stdio",
+    "Transport": "._base",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # cache: later lookups are plain attribute hits
+    return value
