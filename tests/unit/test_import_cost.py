@@ -67,19 +67,23 @@ def test_importing_the_clients_leaves_what_is_needed_later_unloaded() -> None:
 
 
 def test_the_lazy_modules_load_when_used() -> None:
-    # A turn's worth of use (an event, a response, an input) without a server: what the turn loop does.
-    code = (
-        "from codex_python_sdk.events._event import ResponseEvent\n"
-        "ResponseEvent.from_notification({'method': 'turn/started', 'params': {}})\n"
+    # What the turn loop does, without a server: a response (no usage, items or events to type) ...
+    response = (
         "from codex_python_sdk._client._turns import TurnAccumulator\n"
         "TurnAccumulator('t', keep_events=False).response()\n"
         "from codex_python_sdk.inputs import to_wire_input\n"
         "to_wire_input('hi')"
     )
-    new = _new_modules(f"import asyncio\n{CLIENTS}", code)
-    assert {"codex_python_sdk.events._typed", "codex_python_sdk.events._response", "dataclasses"} <= set(new)
-    # No timestamp was read and the response has no usage or items to type.
-    assert "datetime" not in new and "codex_python_sdk.protocol" not in new
+    new = _new_modules(f"import asyncio\n{CLIENTS}", response)
+    assert {"codex_python_sdk.events._response", "codex_python_sdk.inputs", "dataclasses"} <= set(new)
+    later = ("codex_python_sdk.events._typed", "codex_python_sdk.protocol", "datetime")
+    assert [m for m in later if m in new] == []
+    # ... and an event, which brings the generated event classes.
+    event = (
+        "from codex_python_sdk.events._event import ResponseEvent\n"
+        "ResponseEvent.from_notification({'method': 'turn/started', 'params': {}})"
+    )
+    assert "codex_python_sdk.events._typed" in _new_modules(f"import asyncio\n{CLIENTS}", event)
 
 
 def test_the_factories_start_codex_before_importing_asyncio() -> None:

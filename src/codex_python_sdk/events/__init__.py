@@ -15,37 +15,36 @@ from __future__ import annotations
 
 import importlib
 
-# "X as X": re-exported for type checkers, which see no literal __all__ here.
-from ._event import ResponseEvent as ResponseEvent
-from ._event import ThreadReadyEvent as ThreadReadyEvent
-from ._event import UnknownEvent as UnknownEvent
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    # "X as X": re-exported for type checkers, which see no literal __all__ here.
+    from ._event import ResponseEvent as ResponseEvent
+    from ._event import ThreadReadyEvent as ThreadReadyEvent
+    from ._event import UnknownEvent as UnknownEvent
     from ._response import AgentResponse as AgentResponse
     from ._response import CommandExecEvent as CommandExecEvent
     from ._response import TurnStatus as TurnStatus
     from ._typed import *  # noqa: F403
 
-# Importing the clients imports this package, so what they need only later loads on first access (PEP
-# 562): the dataclasses of ``_response`` when a turn ends, the ~100 generated classes of ``_typed`` at the
-# first event.
-_RESPONSE_NAMES = ("AgentResponse", "CommandExecEvent", "TurnStatus")
-_HAND_WRITTEN = [
-    "AgentResponse",
-    "CommandExecEvent",
-    "ResponseEvent",
-    "ThreadReadyEvent",
-    "TurnStatus",
-    "UnknownEvent",
-]
+# Every name loads on first access (PEP 562), so that each part comes when it is first needed: the
+# AgentResponse dataclass when a turn ends, the event classes (with the ~100 generated ones of ``_typed``)
+# when a stream starts. The client modules import the submodule they need where they need it.
+_HAND_WRITTEN = {
+    "AgentResponse": "._response",
+    "CommandExecEvent": "._response",
+    "ResponseEvent": "._event",
+    "ThreadReadyEvent": "._event",
+    "TurnStatus": "._response",
+    "UnknownEvent": "._event",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RESPONSE_NAMES:
-        value = getattr(importlib.import_module("._response", __name__), name)
+    module = _HAND_WRITTEN.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
     elif name.startswith("_") and name != "__all__":  # e.g. "_typed", asked for while it is imported
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     else:

@@ -120,7 +120,6 @@ class ResponseEvent:
         Never raises on a malformed message: a field whose wire value has the wrong type is ``None``
         (``type`` is ``""`` when the message has no string method); :attr:`raw` keeps everything as sent.
         """
-        classes = _EVENT_CLASSES or _event_classes()
         method = msg.get("method")
         params = msg.get("params")
         if type(params) is not dict:
@@ -131,7 +130,7 @@ class ResponseEvent:
             turn_id = params.get("turnId")
             item_id = params.get("itemId")
             if type(delta) is str and type(tid) is str and type(turn_id) is str and type(item_id) is str:
-                return classes[method](
+                return _DeltaEvent(
                     method, "assistant", delta, delta, None, tid or thread_id, turn_id, item_id, raw=msg
                 )
         elif type(method) is not str:
@@ -156,7 +155,7 @@ class ResponseEvent:
         summary_index = params.get("summaryIndex")
         token_usage = params.get("tokenUsage")
         plan = params.get("plan")
-        return classes.get(method, UnknownEvent)(
+        return _EVENT_CLASSES.get(method, UnknownEvent)(
             method,
             phase(method, params),
             delta,
@@ -280,14 +279,6 @@ class ThreadReadyEvent(ResponseEvent):
         return raw if isinstance(raw, dict) else {"threadId": self.thread_id}
 
 
-# The generated subclasses build on the classes above. They load at the first event rather than with this
-# module: importing the clients imports this module, and ~100 classes are worth deferring.
-_EVENT_CLASSES: dict[str, type[TypedEvent]] | None = None
-
-
-def _event_classes() -> dict[str, type[TypedEvent]]:
-    global _EVENT_CLASSES
-    from ._typed import EVENT_CLASSES
-
-    _EVENT_CLASSES = EVENT_CLASSES
-    return EVENT_CLASSES
+# The generated subclasses build on the classes above, so they are imported after them.
+from ._typed import EVENT_CLASSES as _EVENT_CLASSES  # noqa: E402
+from ._typed import ItemAgentMessageDeltaEvent as _DeltaEvent  # noqa: E402
