@@ -236,6 +236,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         await conn.start()
         conn.add_close_callback(self._on_connection_lost)
         self._conn = conn
+        _import_turn_modules()
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -473,6 +474,13 @@ class NotificationStream(AsyncIterator["TypedEvent"]):
         listener = getattr(self, "_listener", None)
         if listener is not None:
             listener.close()
+
+
+def _import_turn_modules() -> None:
+    """Import what the first turn needs (the prompt inputs, the events, AgentResponse) now, while codex
+    boots: kept off the clients' import, and not paid by the first turn either."""
+    from .. import inputs  # noqa: F401
+    from ..events import _event, _response  # noqa: F401
 
 
 def _judge_options(options: ClientOptions, overrides: Mapping[str, Any]) -> ClientOptions:
