@@ -14,10 +14,13 @@ import sys
 
 CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient"
 
-# Loaded later, when they are needed: at the first connect (the connection and orjson, the transport,
-# the server-request machinery), turn (inputs, AgentResponse), event (the generated classes), request
-# (hooks), or never unless used (policy, tools, the protocol models, rendering, the test kit).
+# Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
+# of sync hooks and tools), at the first connect (the connection and orjson, the transport, the
+# server-request machinery), turn (inputs, AgentResponse), event (the generated classes), request (hooks),
+# or never unless used (policy, tools, the protocol models, rendering, the test kit).
 LAZY_SDK_MODULES = (
+    "codex_python_sdk._callables",
+    "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
     "codex_python_sdk._client._server_requests",
     "codex_python_sdk._client._toml",
@@ -84,6 +87,18 @@ def test_the_lazy_modules_load_when_used() -> None:
         "ResponseEvent.from_notification({'method': 'turn/started', 'params': {}})"
     )
     assert "codex_python_sdk.events._typed" in _new_modules(f"import asyncio\n{CLIENTS}", event)
+
+
+def test_making_the_clients_loads_their_loop_thread_and_runners() -> None:
+    # No app-server is started: the clients connect on their first call.
+    code = (
+        "sync, aio = CodexAgenticClient(), AsyncCodexAgenticClient()\n"
+        "assert sync._portal.alive and aio._hook_runner is not None\n"
+        "sync.close()"
+    )
+    new = _new_modules(f"import asyncio\n{CLIENTS}", code)
+    assert {"codex_python_sdk._callables", "codex_python_sdk._client._portal"} <= set(new)
+    assert [m for m in ("codex_python_sdk._rpc", "orjson") if m in new] == []
 
 
 def test_the_factories_start_codex_before_importing_asyncio() -> None:

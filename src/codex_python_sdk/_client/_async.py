@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._callables import CallableRunner
 from .._unset import UNSET, Unset
 from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
@@ -27,9 +26,9 @@ from ._seed_methods import SeedMethods
 from ._threads import Threads
 from ._turns import TurnTracker
 
-# Importing the clients must stay cheap (docs/performance.md): the connection (orjson), the transport and
-# the server-request machinery (hooks, answer schemas) are imported when the client first connects, the
-# events with the first turn or subscription.
+# Importing the clients must stay cheap (docs/performance.md): the runners of sync hooks and tools are
+# imported when a client is made, the connection (orjson), the transport and the server-request machinery
+# (hooks, answer schemas) when it first connects, the events with the first turn or subscription.
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from .._transport import Transport
@@ -115,6 +114,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             from ..tools import ToolRegistry  # imported only when tools are used
 
             self._tool_registry = ToolRegistry(options.tools)
+        from .._callables import CallableRunner  # with the first client, not with the clients' import
+
         self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)
         self._tool_runner = CallableRunner("codex-sdk-tool", options.tool_workers)
         self._conn: RpcConnection | None = None

@@ -19,7 +19,6 @@ from .._unset import UNSET, Unset
 from ._async import AsyncCodexAgenticClient
 from ._init import SyncClientInit
 from ._options import HOOK_NAMES, ClientOptions
-from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
+    from ._portal import SyncStream
 
 __all__ = ["CodexAgenticClient"]
 
@@ -82,6 +82,8 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         return client
 
     def _setup(self, options: ClientOptions) -> None:
+        from ._portal import Portal  # with the first client, not with the clients' import
+
         object.__setattr__(self, "_async", AsyncCodexAgenticClient.from_options(options))
         object.__setattr__(self, "_portal", Portal())
         object.__setattr__(self, "_rpc", None)
