@@ -445,3 +445,35 @@ def test_native_reviewer_only_when_no_local_decider_and_hooks_swapped_at_runtime
     run(main())
     reviewers = [p.get("approvalsReviewer") for p in server.sent("thread/start")]
     assert reviewers == ["auto_review", None, "auto_review"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"prompt": 42}, TypeError, "prompt must be text"),
+        ({"prompt": []}, ValueError, "prompt is empty"),
+        ({"prompt": "hi", "thread_id": 123}, TypeError, "thread_id must be a string"),
+        ({"prompt": "hi", "thread_id": " "}, ValueError, "thread_id is empty"),
+        ({"prompt": "hi", "thread_params": "x"}, TypeError, "thread_params must be a dict"),
+        ({"prompt": "hi", "turn_params": [1]}, TypeError, "turn_params must be a dict, got list"),
+    ],
+    ids=[
+        "prompt-int",
+        "prompt-empty",
+        "thread-id-int",
+        "thread-id-blank",
+        "thread-params-str",
+        "turn-params-list",
+    ],
+)
+def test_arguments_of_the_wrong_type_fail_clearly_before_anything_is_sent(
+    server: Any, make_client: Any, run: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    async def main() -> None:
+        async with make_client() as client:
+            with pytest.raises(error, match=match):
+                await client.responses_create(**kwargs)
+            assert server.sent("thread/start") == server.sent("turn/start") == []
+            assert (await client.responses_create(prompt="fine")).text == "ok"
+
+    run(main())
