@@ -243,6 +243,8 @@ _THREAD_NOT_FOUND_PREFIXES = (
     "rollout not found",
 )
 _AUTH_REQUIRED_PREFIXES = ("codex account authentication required",)
+# A thread id that is not a uuid (thread/read says "thread", thread/resume "session").
+_INVALID_ID_PREFIXES = ("invalid thread id:", "invalid session id:")
 _INVALID_REQUEST_PREFIX = "Invalid request: "
 
 
@@ -275,6 +277,8 @@ def error_from_rpc(error: Mapping[str, Any], *, method: str | None = None) -> Co
         cls = ThreadNotFoundError
     elif message.startswith(_AUTH_REQUIRED_PREFIXES):
         cls = AuthRequiredError
+    elif message.startswith(_INVALID_ID_PREFIXES):
+        cls = InvalidParamsError
     elif message.startswith(_INVALID_REQUEST_PREFIX):
         # serde's wording: "unknown variant `<method>`, expected one of ..." for the method itself.
         if method is not None and message.startswith(f"{_INVALID_REQUEST_PREFIX}unknown variant `{method}`"):
