@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 
+def _redacted(text: str) -> str:
+    from ._redact import redact_text  # only when an error is made: not on the cold-start path
+
+    return redact_text(text) if isinstance(text, str) else text
+
+
 class CodexAgenticError(RuntimeError):
     """Base class of every error the SDK raises (the seed's name, kept).
 
@@ -61,6 +67,8 @@ class CodexAgenticError(RuntimeError):
         codex_error_info: Any = None,
         method: str | None = None,
     ) -> None:
+        # A server error may echo what it was sent (a key, a token): errors get logged and printed.
+        message = _redacted(message)
         super().__init__(message)
         self.message = message
         self.code = code
@@ -85,7 +93,7 @@ class AppServerConnectionError(CodexAgenticError):
         returncode: int | None = None,
         method: str | None = None,
     ) -> None:
-        self.stderr_tail = list(stderr_tail)
+        self.stderr_tail = [_redacted(line) for line in stderr_tail]
         self.returncode = returncode
         full = message
         if self.stderr_tail:
@@ -94,7 +102,7 @@ class AppServerConnectionError(CodexAgenticError):
             total = len(self.stderr_tail)
             full += f"\n--- app-server stderr (last {len(shown)} of {total} lines) ---\n{tail}"
         super().__init__(full, method=method)
-        self.message = message
+        self.message = _redacted(message)
 
 
 class ClientClosedError(AppServerConnectionError):
