@@ -165,7 +165,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return self._options
 
     async def connect(self) -> None:
-        """Start the app-server and run the ``initialize`` handshake (idempotent)."""
+        """Start the app-server and run the ``initialize`` handshake (idempotent). If that fails, the
+        process is stopped and the client closed: callers waiting to connect get the error too."""
         if self._conn is not None and self._dead is None and not self._closed:
             return
         self._check_open()
