@@ -1,7 +1,7 @@
 """Every turn ends: cancellation at any point, busy threads, timeouts, reviews, slow consumers.
 
 In-memory app-server (tests/unit/conftest.py); the same paths against the real binary are in
-tests/e2e/test_reliability_e2e.py.
+tests/reliability/test_turns_end_e2e.py.
 """
 
 from __future__ import annotations
