@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 
+def _redacted(text: str) -> str:
+    from ._redact import redact_text  # only when an error is made: not on the cold-start path
+
+    return redact_text(text) if isinstance(text, str) else text
+
+
 class CodexAgenticError(RuntimeError):
     """Base class of every error the SDK raises (the seed's name, kept).
 
@@ -61,6 +67,8 @@ class CodexAgenticError(RuntimeError):
         codex_error_info: Any = None,
         method: str | None = None,
     ) -> None:
+        # A server error may echo what it was sent (a key, a token): errors get logged and printed.
+        message = _redacted(message)
         super().__init__(message)
         self.message = message
         self.code = code
@@ -85,7 +93,7 @@ class AppServerConnectionError(CodexAgenticError):
         returncode: int | None = None,
         method: str | None = None,
     ) -> None:
-        self.stderr_tail = list(stderr_tail)
+        self.stderr_tail = [_redacted(line) for line in stderr_tail]
         self.returncode = returncode
         full = message
         if self.stderr_tail:
@@ -94,7 +102,7 @@ class AppServerConnectionError(CodexAgenticError):
             total = len(self.stderr_tail)
             full += f"\n--- app-server stderr (last {len(shown)} of {total} lines) ---\n{tail}"
         super().__init__(full, method=method)
-        self.message = message
+        self.message = _redacted(message)
 
 
 class ClientClosedError(AppServerConnectionError):
@@ -243,6 +251,8 @@ _THREAD_NOT_FOUND_PREFIXES = (
     "rollout not found",
 )
 _AUTH_REQUIRED_PREFIXES = ("codex account authentication required",)
+# A thread id that is not a uuid (thread/read says "thread", thread/resume "session").
+_INVALID_ID_PREFIXES = ("invalid thread id:", "invalid session id:")
 _INVALID_REQUEST_PREFIX = "Invalid request: "
 
 
@@ -275,6 +285,8 @@ def error_from_rpc(error: Mapping[str, Any], *, method: str | None = None) -> Co
         cls = ThreadNotFoundError
     elif message.startswith(_AUTH_REQUIRED_PREFIXES):
         cls = AuthRequiredError
+    elif message.startswith(_INVALID_ID_PREFIXES):
+        cls = InvalidParamsError
     elif message.startswith(_INVALID_REQUEST_PREFIX):
         # serde's wording: "unknown variant `<method>`, expected one of ..." for the method itself.
         if method is not None and message.startswith(f"{_INVALID_REQUEST_PREFIX}unknown variant `{method}`"):

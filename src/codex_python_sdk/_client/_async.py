@@ -165,15 +165,16 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return self._options
 
     async def connect(self) -> None:
-        """Start the app-server and run the ``initialize`` handshake (idempotent)."""
+        """Start the app-server and run the ``initialize`` handshake (idempotent). If that fails, the
+        process is stopped and the client closed: callers waiting to connect get the error too."""
         if self._conn is not None and self._dead is None and not self._closed:
             return
         self._check_open()
         if self._connect_lock is None:
             self._connect_lock = asyncio.Lock()
         async with self._connect_lock:
+            self._check_open()  # a connect that failed while we waited: its process is gone for good
             if self._conn is not None:
-                self._check_open()
                 return
             await self._connect()
 
@@ -244,12 +245,17 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         except BaseException as exc:
             await conn.aclose()
             self._conn = None
+            # The process is stopped and its pipes closed: no later call may try to start it again.
+            failed = AppServerConnectionError(
+                f"app-server failed to start: {exc.message}"
+                if isinstance(exc, CodexAgenticError)
+                else f"connecting to the app-server was stopped ({type(exc).__name__})",
+                stderr_tail=transport.stderr_tail(),
+                returncode=transport.returncode,
+            )
+            self._dead = failed
             if isinstance(exc, AppServerConnectionError) and not isinstance(exc, ClientClosedError):
-                raise AppServerConnectionError(
-                    f"app-server failed to start: {exc.message}",
-                    stderr_tail=transport.stderr_tail(),
-                    returncode=transport.returncode,
-                ) from exc
+                raise failed from exc
             raise
         if self._options.automatic_approval_review and self._approvals_reviewer() is None:
             logger.warning(

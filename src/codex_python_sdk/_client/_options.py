@@ -342,4 +342,6 @@ class ClientOptions:
 
     def turn_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """Per-turn params: ``default_turn_params`` under the call's."""
+        if params is not None and not isinstance(params, Mapping):  # dict.update's own error is cryptic
+            raise TypeError(f"turn_params must be a dict, got {type(params).__name__}")
         return merge_params(self.default_turn_params, params)

@@ -28,6 +28,7 @@ from typing import Any
 from .._rpc import RpcConnection
 from ..errors import (
     CodexAgenticError,
+    RpcError,
     StreamIdleTimeoutError,
     StreamOverflowError,
     TurnInProgressError,
@@ -44,6 +45,7 @@ logger = logging.getLogger("codex_python_sdk")
 
 INTERRUPT_TIMEOUT = 10.0
 """Seconds to wait for ``turn/interrupt``'s answer, and then for the interrupted turn to end."""
+_NOT_ACTIVE = ": no active turn to interrupt"  # codex 0.163's answer to an interrupt that came too early
 
 
 class TurnRun:
@@ -57,6 +59,7 @@ class TurnRun:
         "method",
         "running_id",
         "start_future",
+        "started",
         "thread_id",
         "turn_id",
     )
@@ -72,7 +75,10 @@ class TurnRun:
         self.completed = False
         self.abandoned = False
         self.interrupting = False
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.started: asyncio.Future[None] = loop.create_future()
+        """Resolved when ``turn/started`` announced the turn (codex refuses to interrupt it before)."""
+        self.done: asyncio.Future[None] = loop.create_future()
         """Resolved when the turn has ended on the server (or can no longer be waited for)."""
 
     def finish(self) -> None:
@@ -146,6 +152,8 @@ class TurnTracker:
                     run.running_id = turn_id
             if run is None:
                 self._foreign[thread_id] = turn_id
+            elif run.turn_id in (turn_id, root, None) and not run.started.done():
+                run.started.set_result(None)
         elif method == "turn/completed":
             if self._foreign.get(thread_id) is not None:
                 del self._foreign[thread_id]
@@ -307,9 +315,7 @@ async def interrupt_later(conn: RpcConnection, tracker: TurnTracker, run: TurnRu
             return
         target = run.running_id or await tracker.running_id_soon(run.thread_id, run.turn_id)
         logger.debug("interrupting abandoned turn %s of thread %s", target, run.thread_id)
-        await conn.request(
-            "turn/interrupt", {"threadId": run.thread_id, "turnId": target}, timeout=INTERRUPT_TIMEOUT
-        )
+        await _interrupt(conn, run, target)
         await asyncio.wait_for(asyncio.shield(run.done), INTERRUPT_TIMEOUT)
     except asyncio.CancelledError:
         tracker.release(run)  # the client is closing
@@ -317,6 +323,27 @@ async def interrupt_later(conn: RpcConnection, tracker: TurnTracker, run: TurnRu
     except Exception as exc:  # best effort: the turn may have finished meanwhile
         logger.debug("interrupt of abandoned turn on thread %s: %s", run.thread_id, exc)
         tracker.release(run)
+
+
+async def _interrupt(conn: RpcConnection, run: TurnRun, target: str) -> None:
+    """Send ``turn/interrupt``, again while codex says the turn is not active yet (bounded).
+
+    codex answers ``turn/start`` before the turn is active and refuses to interrupt it until then ("no
+    active turn to interrupt"): a turn abandoned that early is interrupted once ``turn/started`` came.
+    """
+    deadline = time.monotonic() + INTERRUPT_TIMEOUT
+    params = {"threadId": run.thread_id, "turnId": target}
+    while True:
+        try:
+            await conn.request("turn/interrupt", params, timeout=INTERRUPT_TIMEOUT)
+            return
+        except RpcError as exc:
+            if not exc.message.endswith(_NOT_ACTIVE) or run.done.done() or time.monotonic() > deadline:
+                raise
+        if run.started.done():  # announced, yet not interruptible: give codex a moment
+            await asyncio.sleep(0.05)
+        else:  # polled too: a client may have opted out of turn/started
+            await asyncio.wait({run.started, run.done}, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
 
 
 class TurnAccumulator:
