@@ -104,12 +104,6 @@ def test_no_secret_in_logs_reprs_or_errors_of_a_session_that_passes_them_every_w
     assert "<redacted>" in str(errors[0])  # the echoed key was there, and was replaced
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events.py: ResponseEvent.__repr__ shows message_text and AgentResponse's dataclass repr shows "
-    "error/raw/items unredacted, so a key the server echoes in an error appears in repr(event) and "
-    "repr(error.response); the redactor is not applied there yet (events.py is being changed elsewhere)",
-)
 def test_no_secret_in_the_repr_of_events_and_responses(
     caplog: pytest.LogCaptureFixture, model: FakeModel
 ) -> None:

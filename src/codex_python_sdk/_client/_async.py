@@ -228,7 +228,6 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         )
         await conn.start()
         conn.add_close_callback(self._on_connection_lost)
-        self._conn = conn
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -242,9 +241,11 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             )
             self._server_info = info if isinstance(info, dict) else {}
             conn.notify("initialized")
+            # Only now: callers that find the connection skip the connect lock, and nothing may be sent
+            # before the handshake is done.
+            self._conn = conn
         except BaseException as exc:
             await conn.aclose()
-            self._conn = None
             # The process is stopped and its pipes closed: no later call may try to start it again.
             failed = AppServerConnectionError(
                 f"app-server failed to start: {exc.message}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -30,7 +31,7 @@ def _typed(type_name: str, value: Any) -> Any:
     return _registry.decode(type_name, value if type(value) is dict else dict(value))
 
 
-@dataclass(init=False)
+@dataclass(init=False, repr=False)
 class AgentResponse:
     """The outcome of one turn (``responses_create``).
 
@@ -87,6 +88,14 @@ class AgentResponse:
         self.usage = _typed("ThreadTokenUsage", usage)
         self.items = [_typed("ThreadItem", item) for item in items] if items is not None else []
         self.diff = diff
+
+    def __repr__(self) -> str:
+        # The dataclass fields, with secrets a server may echo (in an error, a command's output) redacted:
+        # a repr ends up in logs and bug reports.
+        from .._redact import redact_text
+
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return redact_text(f"AgentResponse({fields})")
 
     @property
     def session_id(self) -> str:
