@@ -144,5 +144,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["doctor"]:
         from .doctor import main as doctor_main
 
-        return doctor_main(arguments[1:])
+        return doctor_main(arguments[1:], prog="codex-python-sdk-demo doctor")
     return run_demo(build_parser().parse_args(arguments), sys.stdout)
