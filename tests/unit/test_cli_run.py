@@ -200,3 +200,12 @@ def test_event_and_response_json() -> None:
         "diff": "d",
         "error": None,
     }
+
+
+def test_demo_tags_take_colour_only_when_asked() -> None:
+    from codex_python_sdk.cli._runner import Runner
+
+    out = io.StringIO()
+    Runner(out=out, color=True).run("ok", lambda: "fine")
+    Runner(out=out).run("plain", lambda: "fine")
+    assert out.getvalue() == "\x1b[32m[PASS]\x1b[0m ok: fine\n[PASS] plain: fine\n"
