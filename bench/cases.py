@@ -1,9 +1,11 @@
 """One benchmark workload in a fresh Python process: ``python bench/cases.py CASE IMPL CONFIG_JSON``.
 
 CASE is ``cold``, ``warm``, ``stream`` or ``memory``; IMPL is ``raw`` (bench/raw_driver.py, the floor),
-``sync`` (``CodexAgenticClient``) or ``async`` (``AsyncCodexAgenticClient``). CONFIG_JSON carries the fake
-model's config overrides, the CODEX_HOME and the workspace. The result is one JSON line on stdout; for
-``cold`` the line ``ANSWER`` is printed the moment the first answer arrives (the parent times it).
+``sync`` (``CodexAgenticClient``), ``async`` (``AsyncCodexAgenticClient``) or ``openai`` (the official
+``openai-codex`` SDK's sync ``Codex``, the peer: installed with the ``[bench]`` extra). CONFIG_JSON
+carries the fake model's config overrides, the CODEX_HOME and the workspace. The result is one JSON line on
+stdout; for ``cold`` the line ``ANSWER`` is printed the moment the first answer arrives (the parent times
+it).
 
 Imports are done inside the cases on purpose: the cold start measures them.
 """
@@ -42,6 +44,17 @@ def _sdk_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _peer(cfg: dict[str, Any]) -> Any:
+    """The official SDK's client on the same binary, home, workspace and fake model."""
+    from openai_codex import Codex, CodexConfig
+
+    def toml(value: object) -> str:  # the overrides are strings and ints
+        return str(value) if isinstance(value, int) else json.dumps(str(value))
+
+    overrides = tuple(f"{key}={toml(value)}" for key, value in cfg["overrides"].items())
+    return Codex(CodexConfig(config_overrides=overrides, cwd=cfg["workspace"], env=_env(cfg)))
+
+
 def _driver(cfg: dict[str, Any]) -> Any:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from raw_driver import RawDriver
@@ -62,6 +75,10 @@ def cold(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
         )
         print("ANSWER", flush=True)
         driver.close()
+    elif impl == "openai":
+        with _peer(cfg) as codex:
+            text = codex.thread_start().run("hello").final_response or ""
+            print("ANSWER", flush=True)
     elif impl == "sync":
         from codex_python_sdk import create_client
 
@@ -96,6 +113,15 @@ def warm(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
             driver.run_turn(tid, "hello")
         elapsed = time.perf_counter() - start
         driver.close()
+    elif impl == "openai":
+        with _peer(cfg) as codex:
+            thread = codex.thread_start()
+            for _ in range(2):
+                thread.run("warm-up")
+            start = time.perf_counter()
+            for _ in range(turns):
+                thread.run("hello")
+            elapsed = time.perf_counter() - start
     elif impl == "sync":
         from codex_python_sdk import create_client
 
@@ -136,6 +162,14 @@ def stream(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
                 deltas += 1
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
         driver.close()
+    elif impl == "openai":
+        with _peer(cfg) as codex:
+            thread = codex.thread_start()
+            cpu0, start = time.process_time(), time.perf_counter()
+            for notification in thread.turn(STREAM_PROMPT).stream():
+                if notification.method == "item/agentMessage/delta":
+                    deltas += 1
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     elif impl == "sync":
         from codex_python_sdk import create_client
 
@@ -173,6 +207,11 @@ def memory(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
         time.sleep(0.3)
         rss = _rss_mb()
         driver.close()
+    elif impl == "openai":
+        with _peer(cfg) as codex:
+            codex.thread_start().run("hello")
+            time.sleep(0.3)
+            rss = _rss_mb()
     elif impl == "sync":
         from codex_python_sdk import create_client
 

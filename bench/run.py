@@ -3,10 +3,13 @@
     python bench/run.py              # all cases, 5 rounds
     python bench/run.py --quick      # fewer rounds and deltas (a smoke run)
     python bench/run.py --cases stream,warm --repeat 9
+    python bench/run.py --peers      # also the official openai-codex SDK (pip install -e ".[bench]")
 
 Every case runs in fresh Python processes, alternating the raw driver (bench/raw_driver.py) and the SDK
 (sync and async clients), against one scripted fake model served from this process. Medians are compared
 as ratios to the driver, because the machine is shared and noisy; the targets come from the project brief.
+With ``--peers`` the official SDK (``openai-codex``, its sync ``Codex``) runs the same cases in the same
+rounds, as one more implementation: its ratios are printed beside ours, and the targets judge only ours.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from cases import STREAM_PROMPT  # noqa: E402
 from codex_python_sdk.testing import FakeModel, ModelRequest, Reply  # noqa: E402
 
 IMPLS = ("raw", "sync", "async")
+PEERS = ("openai",)  # implementations that are measured beside ours but not judged by the targets
+PEER_MODULE = "openai_codex"
 # (case, metric, target kind, target): "ratio" compares to the raw driver's median, "max" is absolute.
 TARGETS: list[tuple[str, str, str, float]] = [
     ("import", "wall_ms", "max", 60.0),
@@ -48,9 +53,21 @@ TARGETS: list[tuple[str, str, str, float]] = [
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _precompile() -> None:
-    for tree in (HERE.parent / "src", HERE):
+def _precompile(*extra: Path) -> None:
+    for tree in (HERE.parent / "src", HERE, *extra):
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True, env=CHILD_ENV)
+
+
+def with_peers(impls: list[str]) -> tuple[list[str], list[Path]]:
+    """``impls`` plus the peers, and the peer package's directory; unchanged (saying so) when the official
+    SDK is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(PEER_MODULE)
+    if spec is None or not spec.origin:
+        print(f"--peers: {PEER_MODULE} is not installed (pip install -e '.[bench]'); running the rest")
+        return impls, []
+    return impls + [peer for peer in PEERS if peer not in impls], [Path(spec.origin).parent]
 
 
 def _run_case(case: str, impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -73,10 +90,13 @@ def _run_case(case: str, impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _import_times(repeat: int) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"bare": [], "sdk": []}
+def _import_times(repeat: int, peers: bool) -> dict[str, list[float]]:
+    codes = [("bare", "pass"), ("sdk", "import codex_python_sdk")]
+    if peers:
+        codes.append(("openai", f"import {PEER_MODULE}"))
+    out: dict[str, list[float]] = {name: [] for name, _ in codes}
     for _ in range(repeat):
-        for name, code in (("bare", "pass"), ("sdk", "import codex_python_sdk")):
+        for name, code in codes:
             start = time.perf_counter()
             subprocess.run([sys.executable, "-c", code], check=True, env=CHILD_ENV)
             out[name].append((time.perf_counter() - start) * 1000)
@@ -100,18 +120,25 @@ def main() -> int:
     parser.add_argument("--deltas", type=int, default=20_000, help="deltas in the streaming turn")
     parser.add_argument("--quick", action="store_true", help="2 rounds, 2,000 deltas")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--peers", action="store_true", help="also run the official openai-codex SDK")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.deltas = 2, 2_000
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     impls = [i.strip() for i in args.impls.split(",") if i.strip()]
+    peer_dirs: list[Path] = []
+    if args.peers:
+        impls, peer_dirs = with_peers(impls)
+        args.peers = bool(peer_dirs)
     medians: dict[tuple[str, str, str], float] = {}
-    _precompile()
+    _precompile(*peer_dirs)
 
     if "import" in cases:
-        times = _import_times(max(args.repeat * 4, 10))
+        times = _import_times(max(args.repeat * 4, 10), args.peers)
         medians[("import", "raw", "wall_ms")] = statistics.median(times["bare"])
         medians[("import", "sdk", "wall_ms")] = statistics.median(times["sdk"])
+        if "openai" in times:
+            medians[("import", "openai", "wall_ms")] = statistics.median(times["openai"])
 
     stream_reply = Reply.text("0123456789" * args.deltas, deltas=args.deltas)
     with FakeModel() as model, tempfile.TemporaryDirectory(prefix="codex-bench-") as tmp:
@@ -163,9 +190,15 @@ def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: 
             ok = sdk <= target
             missed += not ok
             limit = f"<= {target:g} ms"
+            # Our package's import sits in the sync column, the peer's in its own.
+            shown = {"sync": sdk, "openai": medians.get(("import", "openai", metric))}
+            cells = [
+                f"{value:>10.1f} {value / bare:>6.2f}x" if value is not None else f"{'':>10} {'':>7}"
+                for value in (shown.get(impl) for impl in impls if impl != "raw")
+            ]
             print(
-                f"{case:<8} {metric:<12} {bare:>10.1f} {sdk:>10.1f} {sdk / bare:>7.2f}x  {limit:>10}  "
-                f"{'ok' if ok else 'MISSED'}  (bare python vs import codex_python_sdk)"
+                f"{case:<8} {metric:<12} {bare:>10.1f} " + " ".join(cells) + f"  {limit:>10}  "
+                f"{'ok' if ok else 'MISSED'}  (bare python vs import codex_python_sdk / openai_codex)"
             )
             continue
         raw = medians.get((case, "raw", metric))
@@ -180,8 +213,8 @@ def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: 
                 cells.append(f"{'-':>10} {'':>7}")
                 continue
             ratio = value / raw
-            ok = (ratio <= target) if kind == "ratio" else (value <= target)
-            verdicts.append(ok)
+            if impl not in PEERS:  # the targets are ours; the peer is shown for comparison
+                verdicts.append((ratio <= target) if kind == "ratio" else (value <= target))
             cells.append(f"{_fmt(value):>10} {ratio:>6.2f}x")
         missed += sum(not v for v in verdicts)
         label = f"<= {target:g}x" if kind == "ratio" else f"<= {target:g}"
