@@ -369,10 +369,11 @@ def test_progress_is_a_bar_only_when_asked_or_on_a_terminal(capsys: pytest.Captu
     assert "codex pool" in out and "2/2" in out and "0 failed" in out
 
 
-def test_pool_names_load_lazily_and_never_load_rich() -> None:
+def test_pool_names_load_lazily_and_never_load_rich_or_ray() -> None:
     code = (
         "import sys, codex_python_sdk as c\n"
         "c.AgentPool, c.SyncAgentPool, c.PoolTask\n"
+        "import codex_python_sdk.ray\n"
         "print([m for m in sys.modules if m.split('.')[0] in ('rich', 'ray')])"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

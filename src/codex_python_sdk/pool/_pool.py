@@ -20,6 +20,7 @@ from ._types import PoolResult, PoolResults, PoolSummary, PoolTask
 __all__ = ["AgentPool", "SyncAgentPool", "SyncPoolBatch"]
 
 T = TypeVar("T")
+S = TypeVar("S", bound="SyncAgentPool")
 
 _CANCEL_WAIT = 15.0  # seconds the sync pool waits, after Ctrl-C, for the running turns to be interrupted
 
@@ -121,13 +122,16 @@ class SyncAgentPool:
 
     def __init__(self, size: int = 4, **keywords: Any) -> None:
         """The keywords of :class:`AgentPool`."""
-        self._pool = AgentPool(size, **keywords)
+        self._pool = self._make_pool(size, keywords)
         self._portal = Portal("codex-python-sdk-pool")
         self._closed = False
 
+    def _make_pool(self, size: int, keywords: dict[str, Any]) -> BatchPool:
+        return AgentPool(size, **keywords)
+
     @property
-    def pool(self) -> AgentPool:
-        """The async pool underneath."""
+    def pool(self) -> BatchPool:
+        """The async pool underneath (its methods run on this object's loop thread only)."""
         return self._pool
 
     @property
@@ -136,11 +140,16 @@ class SyncAgentPool:
         return self._pool.size
 
     @property
-    def pids(self) -> list[int | None]:
-        """The process id of each app-server now running."""
-        return self._pool.pids
+    def replaced(self) -> int:
+        """App-servers that died and were replaced since the pool started."""
+        return self._pool.replaced
 
-    def __enter__(self) -> SyncAgentPool:
+    @property
+    def pids(self) -> list[int | None]:
+        """The process id of each local app-server now running (empty for a Ray pool)."""
+        return list(getattr(self._pool, "pids", []))
+
+    def __enter__(self: S) -> S:
         self.start()
         return self
 
@@ -158,8 +167,9 @@ class SyncAgentPool:
     def as_completed(
         self, tasks: Iterable[PoolTask | Prompt], *, progress: bool | None = None
     ) -> SyncPoolBatch:
-        """Run ``tasks`` and yield their results as they finish; leaving the loop early (``break``,
-        ``close()``) cancels the rest and interrupts their turns."""
+        """Start ``tasks`` now and yield their results as they finish (the batch runs in the background
+        meanwhile); leaving the loop early (``break``, ``close()``) cancels the rest and interrupts their
+        turns."""
         return SyncPoolBatch(self._portal, self._pool.as_completed(tasks, progress=progress))
 
     def cancel(self) -> None:
@@ -210,14 +220,13 @@ class SyncPoolBatch(Iterator[PoolResult]):
         self._portal = portal
         self._batch = batch
         self._closed = threading.Event()  # set once the batch has ended on the loop
-        self._stream = portal.iterate(_drain(batch, self._closed))
-        self._started = False
+        # Eager: the batch starts at once, as an executor's submit would, not at the first next().
+        self._stream = portal.iterate(_drain(batch, self._closed), eager=True)
 
     def __iter__(self) -> SyncPoolBatch:
         return self
 
     def __next__(self) -> PoolResult:
-        self._started = True
         return next(self._stream)
 
     def __enter__(self) -> SyncPoolBatch:
@@ -243,11 +252,6 @@ class SyncPoolBatch(Iterator[PoolResult]):
     def close(self) -> None:
         """Stop iterating: the unfinished tasks are cancelled and their turns interrupted (this waits,
         up to 15 s, until they are)."""
-        if not self._started:
-            self._stream.close()
-            with contextlib.suppress(CodexAgenticError):  # the pool's loop is gone: nothing ran
-                self._portal.call(self._batch.aclose())
-            return
         self._stream.close()
         # The stream's close cancels the loop side without waiting for its cleanup: wait here.
         self._closed.wait(_CANCEL_WAIT)
