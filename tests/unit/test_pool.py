@@ -344,12 +344,16 @@ def test_bad_pool_arguments_fail_at_construction() -> None:
     assert AgentPool(size=3).max_concurrency == 3
 
 
-def test_an_app_server_that_cannot_start_fails_start() -> None:
+def test_an_app_server_that_cannot_start_fails_start_and_run() -> None:
     async def main() -> None:
         pool = AgentPool(size=2, codex_command="/nonexistent/codex")
         with pytest.raises(CodexAgenticError):
             await pool.start()
         await pool.close()
+        lazy = AgentPool(size=1, codex_command="/nonexistent/codex")
+        with pytest.raises(CodexAgenticError):  # run() starts the app-servers itself
+            await lazy.run(["a"])
+        await lazy.close()
 
     _arun(main())
 

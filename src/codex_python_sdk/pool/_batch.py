@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import functools
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Protocol
@@ -143,14 +144,15 @@ class PoolBatch(AsyncIterator[PoolResult]):
         await self.aclose()
 
     async def _begin(self) -> None:
-        self._queue = asyncio.Queue()
         self._started_at = time.monotonic()
         self._replaced_at_start = self._backend.replaced
+        if self._tasks:
+            await self._backend.start()  # if it raises, nothing began: the next __anext__ tries again
+        self._queue = asyncio.Queue()
         self._progress.start(len(self._tasks))
         if not self._tasks:
             self._end()
             return
-        await self._backend.start()
         self._driver = asyncio.get_running_loop().create_task(self._drive())
         self._driver.add_done_callback(self._driver_done)
 
@@ -339,7 +341,7 @@ class BatchPool:
         self._max_concurrency = max_concurrency
         self._death_retries = death_retries
         self._progress = progress
-        self._batches: set[PoolBatch] = set()
+        self._batches: weakref.WeakSet[PoolBatch] = weakref.WeakSet()  # a batch dropped unstarted goes
 
     @property
     def size(self) -> int:

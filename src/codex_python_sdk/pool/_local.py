@@ -224,10 +224,11 @@ async def settle_turn(
     The client interrupts a cancelled turn in the background; waiting for it here means a cancelled batch
     returns only once its turns are really stopped. Best effort: never raises.
     """
-    if client.closed:
+    try:
+        # Subscribed before reading the thread, so a turn/completed between the two is not missed.
+        stream = client.notifications(["turn/completed"], thread_id=thread_id)
+    except CodexAgenticError:  # the client is closed: its app-server is gone, and the turn with it
         return
-    # Subscribed before reading the thread, so a turn/completed between the two is not missed.
-    stream = client.notifications(["turn/completed"], thread_id=thread_id)
     try:
         thread = await asyncio.wait_for(client.thread_read(thread_id, include_turns=True), timeout)
         turns = thread.turns or []
