@@ -363,6 +363,9 @@ def test_progress_is_a_bar_only_when_asked_or_on_a_terminal(capsys: pytest.Captu
     assert type(make_progress(False, "x")) is NullProgress
     pytest.importorskip("rich")
     assert isinstance(make_progress(True, "x"), ProgressBar)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+        assert isinstance(make_progress(None, "x"), ProgressBar)  # a terminal: a bar
 
     async def main() -> None:
         async with AgentPool(size=1, client_factory=Servers(), progress=True) as pool:

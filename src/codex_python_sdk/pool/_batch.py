@@ -117,7 +117,7 @@ class PoolBatch(AsyncIterator[PoolResult]):
         """Counts, usage totals and wall time of the tasks finished so far."""
         end = self._ended_at if self._ended_at is not None else time.monotonic()
         return PoolSummary.of(
-            self._results.values(),
+            list(self._results.values()),  # a snapshot in one C call: the sync pool reads it from its thread
             total=len(self._tasks),
             wall_time=end - self._started_at if self._started_at else 0.0,
             replaced=self._backend.replaced - self._replaced_at_start,

@@ -168,8 +168,8 @@ class SyncAgentPool:
         self, tasks: Iterable[PoolTask | Prompt], *, progress: bool | None = None
     ) -> SyncPoolBatch:
         """Start ``tasks`` now and yield their results as they finish (the batch runs in the background
-        meanwhile); leaving the loop early (``break``, ``close()``) cancels the rest and interrupts their
-        turns."""
+        meanwhile). Closing it early (``close()``, or leaving ``with pool.as_completed(...) as batch:``)
+        cancels the rest and interrupts their turns."""
         return SyncPoolBatch(self._portal, self._pool.as_completed(tasks, progress=progress))
 
     def cancel(self) -> None:
