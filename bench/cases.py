@@ -1,11 +1,11 @@
 """One benchmark workload in a fresh Python process: ``python bench/cases.py CASE IMPL CONFIG_JSON``.
 
-CASE is ``cold``, ``warm``, ``stream`` or ``memory``; IMPL is ``raw`` (bench/raw_driver.py, the floor),
-``sync`` (``CodexAgenticClient``), ``async`` (``AsyncCodexAgenticClient``) or ``openai`` (the official
-``openai-codex`` SDK's sync ``Codex``, the peer: installed with the ``[bench]`` extra). CONFIG_JSON
-carries the fake model's config overrides, the CODEX_HOME and the workspace. The result is one JSON line on
-stdout; for ``cold`` the line ``ANSWER`` is printed the moment the first answer arrives (the parent times
-it).
+CASE is ``cold``, ``warm``, ``stream``, ``memory`` or ``pool``; IMPL is ``raw`` (bench/raw_driver.py, the
+floor), ``sync`` (``CodexAgenticClient``), ``async`` (``AsyncCodexAgenticClient``; ``AgentPool`` for
+``pool``) or ``openai`` (the official ``openai-codex`` SDK's sync ``Codex``, the peer: installed with the
+``[bench]`` extra). CONFIG_JSON carries the fake model's config overrides, the CODEX_HOME and the
+workspace. The result is one JSON line on stdout; for ``cold`` the line ``ANSWER`` is printed the moment
+the first answer arrives (the parent times it).
 
 Imports are done inside the cases on purpose: the cold start measures them.
 """
@@ -31,7 +31,9 @@ def _rss_mb() -> float:
 
 def _env(cfg: dict[str, Any]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_", "OPENAI_"))}
-    env.update(CODEX_HOME=cfg["home"], OPENAI_API_KEY="sk-test")
+    # HOME too: codex snapshots the user's login shell for every thread, and a real ~/.bashrc (pyenv init
+    # here) starts background work that would pile up over hundreds of threads and skew every number.
+    env.update(CODEX_HOME=cfg["home"], HOME=cfg["home"], OPENAI_API_KEY="sk-test")
     return env
 
 
@@ -234,9 +236,55 @@ def memory(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
     return {"rss_mb": rss}
 
 
+# -- pool: turns per second over N app-servers, one turn per app-server at a time ---------------------------
+def pool(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    """``turns`` one-turn tasks, each on a new thread, over ``servers`` app-servers (started beforehand).
+
+    raw: one RawDriver per app-server, each on its own Python thread, running its share of the turns one
+    after the other. async: ``AgentPool(size=servers, max_concurrency=servers)``, the same schedule.
+    """
+    servers, turns = int(cfg["servers"]), int(cfg.get("turns", 40))
+    if impl == "raw":
+        import threading
+
+        drivers = [_driver(cfg) for _ in range(servers)]
+        shares = [len(range(i, turns, servers)) for i in range(servers)]
+
+        def work(driver: Any, count: int) -> None:
+            for _ in range(count):
+                driver.run_turn(driver.start_thread(cwd=cfg["workspace"]), "hello")
+
+        threads = [threading.Thread(target=work, args=pair) for pair in zip(drivers, shares, strict=True)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        for driver in drivers:
+            driver.close()
+    else:
+        import asyncio
+
+        from codex_python_sdk import AgentPool
+
+        async def main() -> float:
+            async with AgentPool(servers, max_concurrency=servers, progress=False, **_sdk_kwargs(cfg)) as p:
+                began = time.perf_counter()
+                results = await p.run(["hello"] * turns)
+                took = time.perf_counter() - began
+                if results.summary.succeeded != turns:
+                    raise RuntimeError(f"pool: {results.summary}")
+                return took
+
+        elapsed = asyncio.run(main())
+    return {"turns_per_s": turns / elapsed}
+
+
 def main() -> None:
     case, impl, cfg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    result = {"cold": cold, "warm": warm, "stream": stream, "memory": memory}[case](impl, cfg)
+    cases = {"cold": cold, "warm": warm, "stream": stream, "memory": memory, "pool": pool}
+    result = cases[case](impl, cfg)
     print(json.dumps(result), flush=True)
 
 

@@ -4,6 +4,7 @@
     python bench/run.py --quick      # fewer rounds and deltas (a smoke run)
     python bench/run.py --cases stream,warm --repeat 9
     python bench/run.py --peers      # also the official openai-codex SDK (pip install -e ".[bench]")
+    python bench/run.py --cases pool     # AgentPool vs raw drivers, 1/2/4 app-servers (not by default)
 
 Every case runs in fresh Python processes, alternating the raw driver (bench/raw_driver.py) and the SDK
 (sync and async clients), against one scripted fake model served from this process. Medians are compared
@@ -119,6 +120,7 @@ def main() -> int:
     parser.add_argument("--impls", default=",".join(IMPLS))
     parser.add_argument("--deltas", type=int, default=20_000, help="deltas in the streaming turn")
     parser.add_argument("--quick", action="store_true", help="2 rounds, 2,000 deltas")
+    parser.add_argument("--pool-turns", type=int, default=40, help="tasks per pool run (case pool)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--peers", action="store_true", help="also run the official openai-codex SDK")
     args = parser.parse_args()
@@ -153,7 +155,9 @@ def main() -> int:
             "overrides": model.config_overrides(),
         }
         _run_case("cold", "raw", cfg)  # first start creates codex's state db: keep it out of the numbers
-        for case in (c for c in cases if c != "import"):
+        if "pool" in cases:
+            pool_rates = _pool_case(cfg, args)
+        for case in (c for c in cases if c not in ("import", "pool")):
             samples: dict[tuple[str, str], list[float]] = {}
             for round_ in range(args.repeat):
                 order = impls[round_ % len(impls) :] + impls[: round_ % len(impls)]
@@ -168,7 +172,41 @@ def main() -> int:
                 medians[(case, impl, metric)] = statistics.median(values)
         model.assert_all_consumed()
 
-    return _report(medians, impls, args)
+    missed = _report(medians, impls, args) if set(cases) - {"pool"} else 0
+    if "pool" in cases:
+        _report_pool(pool_rates, args)
+    return missed
+
+
+POOL_SIZES = (1, 2, 4)
+
+
+def _pool_case(cfg: dict[str, Any], args: argparse.Namespace) -> dict[tuple[int, str], float]:
+    """Median turns/s of AgentPool and of as many raw drivers, per size (alternating, fresh processes)."""
+    rounds = min(args.repeat, 3)  # each round starts 14 app-servers: keep the case to a few minutes
+    samples: dict[tuple[int, str], list[float]] = {}
+    for size in POOL_SIZES:
+        for round_ in range(rounds):
+            for impl in ("raw", "async") if round_ % 2 == 0 else ("async", "raw"):
+                result = _run_case("pool", impl, {**cfg, "servers": size, "turns": args.pool_turns})
+                samples.setdefault((size, impl), []).append(result["turns_per_s"])
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def _report_pool(rates: dict[tuple[int, str], float], args: argparse.Namespace) -> None:
+    print(
+        f"\npool: {args.pool_turns} one-turn tasks, each on a new thread, one turn per app-server at a "
+        f"time (medians of {min(args.repeat, 3)} rounds; python {sys.version.split()[0]})\n"
+    )
+    print(f"{'app-servers':>11} {'raw turns/s':>12} {'pool turns/s':>13} {'pool/raw':>9} {'scaling':>8}")
+    base = rates.get((1, "async"))
+    for size in POOL_SIZES:
+        raw, pool = rates.get((size, "raw")), rates.get((size, "async"))
+        if raw is None or pool is None:
+            continue
+        scaling = f"{pool / base:.2f}x" if base else "-"
+        print(f"{size:>11} {raw:>12.1f} {pool:>13.1f} {pool / raw:>8.2f}x {scaling:>8}")
+    print("(scaling: the pool's turns/s over its own with one app-server)")
 
 
 def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: argparse.Namespace) -> int:

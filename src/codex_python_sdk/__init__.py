@@ -100,6 +100,16 @@ _EXPORTS: dict[str, str] = {
     # rendering
     "ExecStyleRenderer": ".render",
     "render_exec_style_events": ".render",
+    # many turns over several app-servers
+    "AgentPool": ".pool",
+    "SyncAgentPool": ".pool",
+    "PoolTask": ".pool",
+    "PoolResult": ".pool",
+    "PoolResults": ".pool",
+    "PoolSummary": ".pool",
+    "PoolBatch": ".pool",
+    "SyncPoolBatch": ".pool",
+    "PoolCancelledError": ".pool",
     # transports
     "Transport": "._transport",
     "StdioTransport": "._transport",
@@ -109,6 +119,7 @@ _EXPORTS: dict[str, str] = {
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
 __all__ = [
     "__version__",
+    "AgentPool",
     "AgentResponse",
     "AppServerConnectionError",
     "AsyncCodexAgenticClient",
@@ -146,6 +157,12 @@ __all__ = [
     "PolicyJudgeConfig",
     "PolicyRubric",
     "PolicyRubricError",
+    "PoolBatch",
+    "PoolCancelledError",
+    "PoolResult",
+    "PoolResults",
+    "PoolSummary",
+    "PoolTask",
     "Prompt",
     "RawToml",
     "RequestContext",
@@ -159,6 +176,8 @@ __all__ = [
     "StdioTransport",
     "StreamIdleTimeoutError",
     "StreamOverflowError",
+    "SyncAgentPool",
+    "SyncPoolBatch",
     "SyncStream",
     "TextInput",
     "ThreadNotFoundError",
@@ -267,6 +286,17 @@ if TYPE_CHECKING:
         PolicyRubricError,
         RuleBasedPolicyEngine,
         build_policy_engine_from_rubric,
+    )
+    from .pool import (
+        AgentPool,
+        PoolBatch,
+        PoolCancelledError,
+        PoolResult,
+        PoolResults,
+        PoolSummary,
+        PoolTask,
+        SyncAgentPool,
+        SyncPoolBatch,
     )
     from .protocol._base import JsonValue
     from .render import ExecStyleRenderer, render_exec_style_events
