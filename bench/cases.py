@@ -1,7 +1,8 @@
 """One benchmark workload in a fresh Python process: ``python bench/cases.py CASE IMPL CONFIG_JSON``.
 
 CASE is ``cold``, ``warm``, ``stream`` or ``memory``; IMPL is ``raw`` (bench/raw_driver.py, the floor),
-``sync`` (``CodexAgenticClient``) or ``async`` (``AsyncCodexAgenticClient``). CONFIG_JSON carries the fake
+``sync`` (``CodexAgenticClient``) or ``async`` (``AsyncCodexAgenticClient``). CASE ``transports`` takes
+IMPL ``stdio``, ``ws`` or ``unix`` instead (bench/transports.py). CONFIG_JSON carries the fake
 model's config overrides, the CODEX_HOME and the workspace. The result is one JSON line on stdout; for
 ``cold`` the line ``ANSWER`` is printed the moment the first answer arrives (the parent times it).
 
@@ -197,6 +198,11 @@ def memory(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     case, impl, cfg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    if case == "transports":  # stdio / ws / unix: bench/transports.py
+        from transports import transports
+
+        print(json.dumps(transports(impl, cfg)), flush=True)
+        return
     result = {"cold": cold, "warm": warm, "stream": stream, "memory": memory}[case](impl, cfg)
     print(json.dumps(result), flush=True)
 

@@ -7,7 +7,10 @@ import base64
 import hashlib
 import http
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -271,3 +274,42 @@ def test_frames_in_the_same_read_as_the_upgrade_then_a_protocol_error(run: Any) 
         server.close()
 
     run(main())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_wss_verifies_the_server_certificate(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make_cert = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    make_cert += ["-nodes", "-days", "1", "-subj"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run(
+        [*make_cert, "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", *files],
+        check=True,
+        capture_output=True,
+    )
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('{"over":"tls"}')
+        await ws.wait_closed()
+
+    async def main(trusted: bool) -> None:
+        async with serve(handler, "localhost", 0, ssl=server_tls) as server:
+            url = f"wss://localhost:{next(iter(server.sockets)).getsockname()[1]}"
+            transport, collector = WebSocketTransport(url), Collector()
+            if not trusted:
+                with pytest.raises(AppServerConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+                    await transport.start(collector)
+                return
+            await transport.start(collector)
+            await collector.wait_for_messages(1)
+            await transport.aclose()
+            assert collector.messages == [b'{"over":"tls"}']
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))  # trusts nothing
+    run(main(trusted=False))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the default context reads it
+    run(main(trusted=True))
