@@ -7,9 +7,10 @@ socket to the RPC reader in the callback that read it, and :meth:`WebSocketTrans
 
 One part is ours, the hot path: a complete, unmasked, unfragmented text frame (every message codex sends)
 is cut out of the buffer here and handed to the reader directly. The library's generator-based parser
-costs ~14 us a frame on the development machine, against ~2 us here, which doubled the client's CPU time
-on a streaming turn (docs/performance.md). Every other frame is handed to the library whole, at a frame
-boundary, so its state stays exact: it answers pings, assembles fragments, and closes on anything wrong.
+costs ~11-14 us a frame on the development machine, against ~1.5-2 us here: ~0.2 s of CPU on a turn of
+20,000 deltas (``bench/ws_frames.py``, docs/performance.md). Every other frame is handed to the library
+whole, at a frame boundary, so its state stays exact: it answers pings, assembles fragments, and closes
+on anything wrong.
 
 ``websockets`` is imported when such a transport starts, never before (it costs ~100 ms to import);
 it is the ``[ws]`` extra. The bearer token goes into the ``Authorization`` header and nowhere else: the
