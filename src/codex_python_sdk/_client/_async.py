@@ -242,8 +242,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         await conn.start()
         self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
         self._carried_hook_errors.clear()
-        conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
         self._conn = conn
+        conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -261,11 +261,12 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             await conn.aclose()
             self._conn = None
             if isinstance(exc, AppServerConnectionError) and not isinstance(exc, ClientClosedError):
-                what = "failed to start" if self._options.endpoint is None else "did not initialize"
+                if self._options.endpoint is None:
+                    message = f"app-server failed to start: {exc.message}"
+                else:
+                    message = f"the {transport.describe()} did not initialize: {exc.message}"
                 raise AppServerConnectionError(
-                    f"{transport.describe()} {what}: {exc.message}"
-                    if self._options.endpoint is not None
-                    else f"app-server {what}: {exc.message}",
+                    message,
                     stderr_tail=transport.stderr_tail(),
                     returncode=transport.returncode,
                 ) from exc
@@ -372,6 +373,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         conn, self._conn = self._conn, None
         error = AppServerConnectionError("reconnect() replaced the connection this call was using")
         self._router.fail_all(self._dead or error)
+        self._dead = self._dead or error  # until the new connection is up (even if reconnect is cancelled)
         if self._dispatcher is not None:
             self._dispatcher.cancel_all()
         for task in list(self._tasks):
