@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -52,6 +53,7 @@ def listening(cfg: dict[str, Any], impl: str) -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _wait_listening(proc: subprocess.Popen[bytes], listen: str, stderr_path: str, sock_path: str) -> str:
