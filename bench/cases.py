@@ -5,7 +5,9 @@ floor), ``sync`` (``CodexAgenticClient``), ``async`` (``AsyncCodexAgenticClient`
 ``pool``) or ``openai`` (the official ``openai-codex`` SDK's sync ``Codex``, the peer: installed with the
 ``[bench]`` extra). CONFIG_JSON carries the fake model's config overrides, the CODEX_HOME and the
 workspace. The result is one JSON line on stdout; for ``cold`` the line ``ANSWER`` is printed the moment
-the first answer arrives (the parent times it).
+the first answer arrives (the parent times it). CASE ``transports`` takes IMPL
+``stdio``, ``ws`` or ``unix`` instead (bench/transports.py).
+
 
 Imports are done inside the cases on purpose: the cold start measures them.
 """
@@ -283,6 +285,11 @@ def pool(impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     case, impl, cfg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    if case == "transports":  # stdio / ws / unix: bench/transports.py
+        from transports import transports
+
+        print(json.dumps(transports(impl, cfg)), flush=True)
+        return
     cases = {"cold": cold, "warm": warm, "stream": stream, "memory": memory, "pool": pool}
     result = cases[case](impl, cfg)
     print(json.dumps(result), flush=True)

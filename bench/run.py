@@ -5,12 +5,15 @@
     python bench/run.py --cases stream,warm --repeat 9
     python bench/run.py --peers      # also the official openai-codex SDK (pip install -e ".[bench]")
     python bench/run.py --cases pool     # AgentPool vs raw drivers, 1/2/4 app-servers (not by default)
+    python bench/run.py --cases transports  # per-message cost of stdio, ws:// and a unix socket
 
 Every case runs in fresh Python processes, alternating the raw driver (bench/raw_driver.py) and the SDK
 (sync and async clients), against one scripted fake model served from this process. Medians are compared
 as ratios to the driver, because the machine is shared and noisy; the targets come from the project brief.
 With ``--peers`` the official SDK (``openai-codex``, its sync ``Codex``) runs the same cases in the same
 rounds, as one more implementation: its ratios are printed beside ours, and the targets judge only ours.
+The ``transports`` case (not in the default set: it starts an app-server per run) streams the same turn
+over stdio, ws:// and a unix socket and compares them to stdio.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 from cases import STREAM_PROMPT  # noqa: E402
+from transports import IMPLS as TRANSPORT_IMPLS  # noqa: E402
 
 from codex_python_sdk.testing import FakeModel, ModelRequest, Reply  # noqa: E402
 
@@ -159,11 +163,12 @@ def main() -> int:
             pool_rates = _pool_case(cfg, args)
         for case in (c for c in cases if c not in ("import", "pool")):
             samples: dict[tuple[str, str], list[float]] = {}
+            case_impls = list(TRANSPORT_IMPLS) if case == "transports" else impls
             for round_ in range(args.repeat):
-                order = impls[round_ % len(impls) :] + impls[: round_ % len(impls)]
+                order = case_impls[round_ % len(case_impls) :] + case_impls[: round_ % len(case_impls)]
                 for impl in order:
                     result = _run_case(case, impl, cfg)
-                    if case == "stream" and result["deltas"] != args.deltas:
+                    if case in ("stream", "transports") and result["deltas"] != args.deltas:
                         raise RuntimeError(f"{impl} saw {result['deltas']} of {args.deltas} deltas")
                     for metric, value in result.items():
                         if isinstance(value, (int, float)):
@@ -268,8 +273,30 @@ def _report(medians: dict[tuple[str, str, str], float], impls: list[str], args: 
         cells = [f"{impl}={_fmt(value)}" for impl, value in found if value is not None]
         if cells:
             print(f"  {case} {metric}: " + ", ".join(cells))
+    _report_transports(medians, args.deltas)
     print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
     return 1 if (missed and args.strict) else 0
+
+
+def _report_transports(medians: dict[tuple[str, str, str], float], deltas: int) -> None:
+    base_wall = medians.get(("transports", "stdio", "turn_wall"))
+    base_cpu = medians.get(("transports", "stdio", "turn_cpu"))
+    if base_wall is None or base_cpu is None:
+        return
+    print(f"\ntransports: one turn of {deltas} deltas, async client (ratios to stdio)")
+    print(
+        f"  {'transport':<10} {'turn wall':>10} {'ratio':>7} {'client CPU':>11} {'ratio':>7} {'CPU/msg':>9}"
+    )
+    for impl in TRANSPORT_IMPLS:
+        wall = medians.get(("transports", impl, "turn_wall"))
+        cpu = medians.get(("transports", impl, "turn_cpu"))
+        if wall is None or cpu is None:
+            continue
+        per_msg = cpu / deltas * 1e6
+        print(
+            f"  {impl:<10} {_fmt(wall):>10} {wall / base_wall:>6.2f}x {_fmt(cpu):>11} "
+            f"{cpu / base_cpu:>6.2f}x {per_msg:>6.1f} us"
+        )
 
 
 def _fmt(value: float) -> str:

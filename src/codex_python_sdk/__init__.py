@@ -114,6 +114,8 @@ _EXPORTS: dict[str, str] = {
     "Transport": "._transport",
     "StdioTransport": "._transport",
     "MemoryTransport": "._transport",
+    "WebSocketTransport": "._transport",
+    "ReconnectReport": "._client._reconnect",
 }
 
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
@@ -165,6 +167,7 @@ __all__ = [
     "PoolTask",
     "Prompt",
     "RawToml",
+    "ReconnectReport",
     "RequestContext",
     "RequestTimeoutError",
     "ResponseEvent",
@@ -193,6 +196,7 @@ __all__ = [
     "TurnTimeoutError",
     "TypedEvent",
     "UnknownEvent",
+    "WebSocketTransport",
     "build_policy_engine_from_rubric",
     "create_async_client",
     "create_client",
@@ -227,10 +231,11 @@ if TYPE_CHECKING:
         ClientOptions,
     )
     from ._client._portal import SyncStream
+    from ._client._reconnect import ReconnectReport
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
     from ._client._toml import RawToml
-    from ._transport import MemoryTransport, StdioTransport, Transport
+    from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
     from .errors import (
         AppServerConnectionError,
         AuthRequiredError,

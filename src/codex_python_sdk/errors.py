@@ -81,8 +81,8 @@ class AppServerConnectionError(CodexAgenticError):
     """The app-server could not be started, or the connection to it is gone.
 
     ``stderr_tail`` holds the last lines the process wrote to stderr (at most 500) and ``returncode`` its
-    exit status when known. After this error the client is closed: create a new client (there is no silent
-    reconnect).
+    exit status when known (neither for an app-server reached by ``url=``). After this error the client is
+    closed until you call ``client.reconnect()`` (or create a new client); nothing reconnects silently.
     """
 
     def __init__(

@@ -26,6 +26,7 @@ from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
 from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
+from ._reconnect import ReconnectReport, resume_threads
 from ._responses import Responses
 from ._routing import EndOfQueue, Listener, Router
 from ._seed_methods import SeedMethods
@@ -108,6 +109,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self.policy_rubric = options.policy_rubric
         self._bind_engine(engine)
         self._transport = options.transport
+        self._wrapped = False  # wrap_transport() was used: reconnect() could not rebuild the wrapping
         self._tool_registry: ToolRegistry | None = None
         if options.tools:
             from ..tools import ToolRegistry  # imported only when tools are used
@@ -124,10 +126,11 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self._dead: AppServerConnectionError | None = None
         self._server_info: dict[str, Any] = {}
         self._loaded_threads: set[str] = set()
+        self._carried_hook_errors: list[HookError] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rpc: AsyncRpcMethods | None = None
         self.binary_path: str | None = None
-        """The codex executable in use (None until connected, or with a custom transport)."""
+        """The codex executable in use (None until connected, with url= or with a custom transport)."""
 
     def _bind_engine(self, engine: object) -> None:
         # An engine that needs a client of its own (the LLM judge) gets a factory, so that the policy
@@ -156,7 +159,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
 
     @property
     def closed(self) -> bool:
-        """True after :meth:`close` or once the app-server connection died."""
+        """True after :meth:`close` or once the app-server connection died (until :meth:`reconnect`)."""
         return self._closed or self._dead is not None
 
     @property
@@ -165,8 +168,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return self._options
 
     async def connect(self) -> None:
-        """Start the app-server and run the ``initialize`` handshake (idempotent). If that fails, the
-        process is stopped and the client closed: callers waiting to connect get the error too."""
+        """Start the app-server (or dial it, with ``url=``) and run the ``initialize`` handshake
+        (idempotent). If that fails, the process is stopped and the client closed: callers waiting to
+        connect get the error too. After the connection died, only :meth:`reconnect` connects again."""
         if self._conn is not None and self._dead is None and not self._closed:
             return
         self._check_open()
@@ -185,12 +189,22 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         if self._conn is not None:
             raise CodexAgenticError("wrap_transport() must be called before the client connects")
         self._transport = wrap(self._transport_for_connect())
+        self._wrapped = True
 
     def _transport_for_connect(self) -> Transport:
         if self._transport is not None:
             binary = getattr(self._transport, "binary", None)
             if binary is not None:
                 self.binary_path = binary.path
+            return self._transport
+        if self._options.endpoint is not None:
+            from .._transport._websocket import WebSocketTransport
+
+            self._transport = WebSocketTransport(
+                self._options.endpoint,
+                token=self._options.resolve_token(),  # token_env is read at each connect
+                connect_timeout=self._options.connect_timeout,
+            )
             return self._transport
         plan = plan_launch(self._options)
         logger.debug("starting %s (%s)", plan.argv[0], plan.binary.source)
@@ -227,7 +241,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             tool_handler=self._tool_call_handler,
         )
         await conn.start()
-        conn.add_close_callback(self._on_connection_lost)
+        self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
+        self._carried_hook_errors.clear()
+        conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -247,8 +263,13 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         except BaseException as exc:
             await conn.aclose()
             # The process is stopped and its pipes closed: no later call may try to start it again.
+            where = (
+                "app-server failed to start"
+                if self._options.endpoint is None
+                else f"the {transport.describe()} did not initialize"
+            )
             failed = AppServerConnectionError(
-                f"app-server failed to start: {exc.message}"
+                f"{where}: {exc.message}"
                 if isinstance(exc, CodexAgenticError)
                 else f"connecting to the app-server was stopped ({type(exc).__name__})",
                 stderr_tail=transport.stderr_tail(),
@@ -276,12 +297,14 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         if self._dead is not None:
             raise ClientClosedError(
                 f"the client is closed because the app-server connection died ({self._dead.message}); "
-                "create a new client",
+                "call reconnect() or create a new client",
                 stderr_tail=self._dead.stderr_tail,
                 returncode=self._dead.returncode,
             )
 
-    def _on_connection_lost(self, error: AppServerConnectionError) -> None:
+    def _on_connection_lost(self, conn: RpcConnection, error: AppServerConnectionError) -> None:
+        if conn is not self._conn:  # an old connection that reconnect() replaced
+            return
         self._dead = error
         self._router.fail_all(error)
         if self._dispatcher is not None:
@@ -310,6 +333,67 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             self._tool_runner.close()
             if self._owns_policy_engine:
                 await _close_engine(self.policy_engine)
+
+    async def reconnect(self) -> ReconnectReport:
+        """Replace the connection and resume the threads that were loaded on the old one.
+
+        Explicit, never automatic: after :class:`AppServerConnectionError` the client stays closed until
+        this is called. It closes the old connection (a client that started its own app-server stops
+        it and starts a new one; with ``url=`` it dials the address again), runs ``initialize``, then
+        ``thread/resume`` (with only the thread id) for every thread that was loaded, and returns a
+        :class:`ReconnectReport` of the threads resumed and those that failed, with their errors. Turns
+        and streams running on the old connection end with :class:`AppServerConnectionError`; none is
+        replayed. Raises :class:`ClientClosedError` after :meth:`close`, and
+        :class:`AppServerConnectionError` when the new connection cannot be made (call it again later).
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new one")
+        if self._options.transport is not None and not self._options._prelaunched:
+            raise CodexAgenticError(
+                "reconnect() needs a client that opens its own connections (url=, or the app-server it "
+                "starts); this one was given transport="
+            )
+        if self._wrapped:
+            raise CodexAgenticError("reconnect() is not available after wrap_transport()")
+        if self._connect_lock is None:
+            self._connect_lock = asyncio.Lock()
+        async with self._connect_lock:
+            threads = sorted(self._loaded_threads)
+            await self._drop_connection()
+            self._transport = None  # a fresh one: a new process, or a new dial
+            try:
+                await self._connect()
+            except AppServerConnectionError as exc:
+                self._dead = exc  # still no connection: only another reconnect() makes one
+                raise
+            self._dead = None
+            self._loaded_threads.clear()
+            report = await resume_threads(threads, self._resume_one)
+        if report.failed:
+            logger.warning("reconnect(): threads that could not be resumed: %s", report)
+        return report
+
+    async def _resume_one(self, thread_id: str) -> None:
+        await self._request("thread/resume", {"threadId": thread_id})
+
+    async def _drop_connection(self) -> None:
+        """End everything that used the old connection, then close it."""
+        conn, self._conn = self._conn, None
+        error = AppServerConnectionError("reconnect() replaced the connection this call was using")
+        self._router.fail_all(self._dead or error)
+        self._dead = self._dead or error  # until the new connection is up (even if reconnect is cancelled)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel_all()
+        for task in list(self._tasks):
+            task.cancel()
+        old_errors = self._dispatcher.errors if self._dispatcher is not None else ()
+        self._router, self._turns = Router(), TurnTracker()
+        self._dispatcher = None
+        self._carried_hook_errors = list(old_errors)
+        if conn is not None:
+            await conn.aclose(error)
+        elif self._transport is not None:
+            await self._transport.aclose()
 
     def _spawn(self, coro: Any) -> None:
         """Run a background coroutine tied to this client (kept referenced, cancelled on close)."""
@@ -472,15 +556,21 @@ class NotificationStream(AsyncIterator[TypedEvent]):
 
 
 def _judge_options(options: ClientOptions, overrides: Mapping[str, Any]) -> ClientOptions:
-    """Options for a judge's own client: the same codex and environment, no hooks, no policy, no tools."""
-    base: dict[str, Any] = {
-        "codex_command": options.codex_command,
-        "app_server_args": options.app_server_args,
-        "env": options.env,
-        "process_cwd": options.process_cwd,
-        "server_config_overrides": options.server_config_overrides,
-        "request_timeout": options.request_timeout,
-    }
+    """Options for a judge's own client: the same codex and environment (or the same running app-server),
+    no hooks, no policy, no tools."""
+    base: dict[str, Any] = {"request_timeout": options.request_timeout}
+    if options.url is not None:
+        token = options._token.reveal() if options._token is not None else None
+        base.update(url=options.url, token=token, token_env=options.token_env)
+        base["connect_timeout"] = options.connect_timeout
+    else:
+        base.update(
+            codex_command=options.codex_command,
+            app_server_args=options.app_server_args,
+            env=options.env,
+            process_cwd=options.process_cwd,
+            server_config_overrides=options.server_config_overrides,
+        )
     base.update(overrides)
     return ClientOptions(**base)
 

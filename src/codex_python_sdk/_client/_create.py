@@ -60,6 +60,10 @@ def create_client(
     on_hook_error: Callable[[HookError], object] | None = None,
     tools: Sequence[Tool | Callable[..., object]] | None = None,
     transport: Transport | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    token_env: str | None = None,
+    connect_timeout: float | Unset | None = UNSET,
     client_name: str = "codex-python-sdk",
     experimental_api: bool = True,
     opt_out_notification_methods: Sequence[str] | None = None,
@@ -71,7 +75,8 @@ def create_client(
     request_timeout_seconds: float | Unset | None = UNSET,
     approval_timeout_seconds: float | Unset | None = UNSET,
 ) -> CodexAgenticClient:
-    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already.
+    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already (with
+    ``url=``: one that dials that running app-server when it connects; nothing is started).
 
     Keywords: those of :class:`~codex_python_sdk.ClientOptions`. Bad options raise here, before any
     process is started.
@@ -106,6 +111,10 @@ def create_client(
             on_hook_error=on_hook_error,
             tools=tools,
             transport=transport,
+            url=url,
+            token=token,
+            token_env=token_env,
+            connect_timeout=connect_timeout,
             client_name=client_name,
             experimental_api=experimental_api,
             opt_out_notification_methods=opt_out_notification_methods,
@@ -151,6 +160,10 @@ def create_async_client(
     on_hook_error: Callable[[HookError], object] | None = None,
     tools: Sequence[Tool | Callable[..., object]] | None = None,
     transport: Transport | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    token_env: str | None = None,
+    connect_timeout: float | Unset | None = UNSET,
     client_name: str = "codex-python-sdk",
     experimental_api: bool = True,
     opt_out_notification_methods: Sequence[str] | None = None,
@@ -163,7 +176,8 @@ def create_async_client(
     approval_timeout_seconds: float | Unset | None = UNSET,
 ) -> AsyncCodexAgenticClient:
     """An :class:`~codex_python_sdk.AsyncCodexAgenticClient` whose app-server is starting already
-    (``initialize`` runs on connect). Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
+    (``initialize`` runs on connect; with ``url=`` nothing is started and it dials that app-server then).
+    Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
     from ._factory import prelaunch
 
     options = prelaunch(
@@ -194,6 +208,10 @@ def create_async_client(
             on_hook_error=on_hook_error,
             tools=tools,
             transport=transport,
+            url=url,
+            token=token,
+            token_env=token_env,
+            connect_timeout=connect_timeout,
             client_name=client_name,
             experimental_api=experimental_api,
             opt_out_notification_methods=opt_out_notification_methods,

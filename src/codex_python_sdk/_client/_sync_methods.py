@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from ._async import AsyncCodexAgenticClient
     from ._options import ClientOptions
     from ._portal import Portal, SyncStream
+    from ._reconnect import ReconnectReport
     from ._seed_attrs import SeedAttributes
     from ._seed_methods import ThreadPage
 
@@ -72,6 +73,13 @@ class SyncMethods(SeedAttributes):
     def _client_options(self) -> ClientOptions:
         # The seed's option attributes (client.env ...) are the async client's.
         return self._async._options
+
+    def reconnect(self) -> ReconnectReport:
+        """Replace the connection and resume the threads that were loaded on the old one.
+
+        Blocking twin of ``AsyncCodexAgenticClient.reconnect``.
+        """
+        return self._portal.call(self._async.reconnect())
 
     def responses_events(
         self,

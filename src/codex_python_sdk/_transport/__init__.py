@@ -1,12 +1,21 @@
 """Transports move message bytes between the SDK and an app-server; no JSON is parsed here.
 
 ``StdioTransport`` spawns ``codex app-server`` and frames messages as newline-delimited lines;
-``MemoryTransport`` is an in-process peer for unit tests. WebSocket and unix-socket transports plug in
-behind the same :class:`Transport` interface.
+``WebSocketTransport`` dials a running one (``ws://``, ``wss://``, or WebSocket over ``unix://``), one
+message per text frame; ``MemoryTransport`` is an in-process peer for unit tests. All three sit behind
+the same :class:`Transport` interface.
 """
 
-from ._base import Receiver, Transport
+from ._base import ConnectionLost, Receiver, Transport
 from ._memory import MemoryTransport
 from ._stdio import StdioTransport
+from ._websocket import WebSocketTransport
 
-__all__ = ["MemoryTransport", "Receiver", "StdioTransport", "Transport"]
+__all__ = [
+    "ConnectionLost",
+    "MemoryTransport",
+    "Receiver",
+    "StdioTransport",
+    "Transport",
+    "WebSocketTransport",
+]
