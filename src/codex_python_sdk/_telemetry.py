@@ -183,10 +183,11 @@ class TurnTrace:
         self._tools: dict[str, Span] = {}
         self._ended = False
 
-    def _child(self, name: str, parent: Span, attributes: dict[str, Any], start: float | None = None) -> Span:
+    def _child(
+        self, name: str, parent: Span, attributes: dict[str, Any], start_ns: int | None = None
+    ) -> Span:
         from opentelemetry.trace import SpanKind, set_span_in_context
 
-        start_ns = int(start * 1e9) if start is not None else None
         return self._tracer.start_span(
             name,
             context=set_span_in_context(parent),
@@ -247,14 +248,14 @@ class TurnTrace:
         decision: str,
         decided_by: str,
         *,
-        started: float,
-        ended: float | None = None,
+        started_ns: int,
+        ended_ns: int | None = None,
         hook: str | None = None,
         rule: str | None = None,
         risk: str | None = None,
         failed: BaseException | None = None,
     ) -> None:
-        """One decision (``started`` / ``ended``: ``time.time()`` seconds): who decided, and what."""
+        """One decision (``started_ns`` / ``ended_ns``: ``time.time_ns()``): who decided, and what."""
         if self._ended:
             return
         parent = self._tools.get(item_id or "", self.span)
@@ -268,10 +269,10 @@ class TurnTrace:
         for key, value in ((APPROVAL_HOOK, hook), (APPROVAL_RULE, rule), (APPROVAL_RISK, risk)):
             if value is not None:
                 attributes[key] = value
-        span = self._child(f"approval {kind}", parent, attributes, start=started)
+        span = self._child(f"approval {kind}", parent, attributes, start_ns=started_ns)
         if failed is not None:
             _error(span, type(failed).__name__)
-        span.end(end_time=int((ended if ended is not None else time.time()) * 1e9))
+        span.end(end_time=ended_ns if ended_ns is not None else time.time_ns())
 
     # -- the end ---------------------------------------------------------------------------------------
     def finish(

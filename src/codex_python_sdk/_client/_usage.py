@@ -140,7 +140,7 @@ class UsageLedger:
             ctx.item_id,
             _telemetry.decision_of(ctx.kind, result),
             by,
-            started=ctx.received_at,
+            started_ns=int(ctx.received_at * 1e9),
             hook=hook,
             rule=ctx.policy_rule if by == "policy_engine" else None,
         )
@@ -308,8 +308,8 @@ class TurnWatch:
                 params.get("targetItemId"),
                 str(review.get("status") if type(review) is dict else None),
                 "reviewer",
-                started=started / 1000 if isinstance(started, int) else time.time(),
-                ended=ended / 1000 if isinstance(ended, int) else None,
+                started_ns=started * 1_000_000 if isinstance(started, int) else time.time_ns(),
+                ended_ns=ended * 1_000_000 if isinstance(ended, int) else None,
                 risk=_str(review.get("riskLevel")) if type(review) is dict else None,
             )
 
