@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import _telemetry
@@ -45,7 +44,6 @@ OBSERVED = frozenset(
 """The notifications the ledger reads (besides routing them as usual)."""
 
 
-@dataclass(frozen=True)
 class Budget:
     """Limits for turns, opt-in: ``budget=`` on the client (counted across its turns) or per call
     (``responses_create(..., budget=...)``: that call's turn). None means no limit.
@@ -62,16 +60,49 @@ class Budget:
     may end a little past ``max_tokens``, by at most one model response.
     """
 
-    max_turns: int | None = None
-    max_tokens: int | None = None
-    max_seconds_per_turn: float | None = None
+    # Written out rather than a frozen dataclass: this module is imported with the client, and making a
+    # dataclass costs about a millisecond of import time.
+    __slots__ = _FIELDS = ("max_turns", "max_tokens", "max_seconds_per_turn")
+    max_turns: int | None
+    max_tokens: int | None
+    max_seconds_per_turn: float | None
 
-    def __post_init__(self) -> None:
-        for name in ("max_turns", "max_tokens", "max_seconds_per_turn"):
-            value = getattr(self, name)
+    def __init__(
+        self,
+        max_turns: int | None = None,
+        max_tokens: int | None = None,
+        max_seconds_per_turn: float | None = None,
+    ) -> None:
+        for name, value in zip(self._FIELDS, (max_turns, max_tokens, max_seconds_per_turn), strict=True):
             number = (int, float) if name == "max_seconds_per_turn" else (int,)
             if value is not None and (isinstance(value, bool) or not isinstance(value, number) or value < 0):
                 raise ValueError(f"Budget.{name} must be a number >= 0 or None, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[float | None, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Budget is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Budget is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[type[Budget], tuple[float | None, ...]]:
+        return (Budget, self._values())  # pickle / copy (pools send options across processes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Budget):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        pairs = zip(self._FIELDS, self._values(), strict=True)
+        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
+        return f"Budget({fields})"
 
 
 def check_budget(value: object, name: str = "budget") -> Budget | None:
@@ -122,9 +153,13 @@ class UsageLedger:
         if method == "thread/tokenUsage/updated":
             self._token_usage(thread_id, params.get("tokenUsage"))
         run = tracker.run_of(thread_id)
-        watch = run.watch if run is not None else None
-        if watch is not None and params.get("turnId") in (run.turn_id, run.running_id, None):  # type: ignore[union-attr]
-            watch.notification(method, params)
+        if run is None or run.watch is None:
+            return
+        turn_id = params.get("turnId")
+        # The turn's first events may come before the answer to turn/start that names it: while the
+        # answer is pending, the thread's events are this turn's (one turn of ours per thread).
+        if turn_id is None or run.turn_id is None or turn_id in (run.turn_id, run.running_id):
+            run.watch.notification(method, params)
 
     def decided(
         self, tracker: TurnTracker, ctx: RequestContext, result: Mapping[str, Any], by: str, name: str | None

@@ -8,8 +8,6 @@ thread this client resumed and never saw before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -27,18 +25,73 @@ _WIRE = {
 }
 
 
-@dataclass(frozen=True)
 class Usage:
     """Token counts (of a turn, a thread or a client). ``cached_input_tokens`` and
     ``cache_write_input_tokens`` are part of ``input_tokens``, ``reasoning_output_tokens`` part of
-    ``output_tokens``; ``total_tokens`` is input plus output. ``Usage`` objects add up with ``+``."""
+    ``output_tokens``; ``total_tokens`` is input plus output. ``Usage`` objects add up with ``+``, compare
+    equal by value and are immutable."""
 
-    input_tokens: int = 0
-    cached_input_tokens: int = 0
-    cache_write_input_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_output_tokens: int = 0
-    total_tokens: int = 0
+    # Written out rather than a frozen dataclass: this module is imported with the client, and making a
+    # dataclass costs about a millisecond of import time.
+    __slots__ = _FIELDS = (
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_input_tokens",
+        "output_tokens",
+        "reasoning_output_tokens",
+        "total_tokens",
+    )
+    input_tokens: int
+    cached_input_tokens: int
+    cache_write_input_tokens: int
+    output_tokens: int
+    reasoning_output_tokens: int
+    total_tokens: int
+
+    def __init__(
+        self,
+        input_tokens: int = 0,
+        cached_input_tokens: int = 0,
+        cache_write_input_tokens: int = 0,
+        output_tokens: int = 0,
+        reasoning_output_tokens: int = 0,
+        total_tokens: int = 0,
+    ) -> None:
+        values = (
+            input_tokens,
+            cached_input_tokens,
+            cache_write_input_tokens,
+            output_tokens,
+            reasoning_output_tokens,
+            total_tokens,
+        )
+        for name, value in zip(self._FIELDS, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Usage is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Usage is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[type[Usage], tuple[int, ...]]:
+        return (Usage, self._values())  # pickle / copy (pools send responses across processes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Usage):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        pairs = zip(self._FIELDS, self._values(), strict=True)
+        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
+        return f"Usage({fields})"
 
     @classmethod
     def from_wire(cls, breakdown: Any) -> Usage:
@@ -55,12 +108,12 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         if not isinstance(other, Usage):
             return NotImplemented
-        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Usage(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
 
     def since(self, earlier: Usage) -> Usage:
         """What was used after ``earlier`` (counts never below 0: a server that resets its totals must
         not make a turn look negative)."""
-        return Usage(*(max(0, getattr(self, f.name) - getattr(earlier, f.name)) for f in fields(self)))
+        return Usage(*(max(0, a - b) for a, b in zip(self._values(), earlier._values(), strict=True)))
 
 
 class TurnUsageCounter:
