@@ -40,6 +40,13 @@ def get_weather(city: str) -> str:
     return f"sunny in {city}"
 
 
+@tool
+def search_slowly(query: str) -> str:
+    """A slow search: a runaway loop of these takes time, not tokens."""
+    time.sleep(0.2)
+    return f"nothing about {query}"
+
+
 @pytest.fixture(scope="module")
 def model() -> Iterator[FakeModel]:
     with FakeModel() as fake:
@@ -48,7 +55,8 @@ def model() -> Iterator[FakeModel]:
 
 @pytest.fixture(scope="module")
 def _traced(model: FakeModel) -> Iterator[FakeModelClient]:
-    with model.client(tracer_provider=PROVIDER, tools=[get_weather], policy_rubric=RUBRIC) as client:
+    tools = [get_weather, search_slowly]
+    with model.client(tracer_provider=PROVIDER, tools=tools, policy_rubric=RUBRIC) as client:
         yield client
 
 
@@ -190,25 +198,48 @@ def test_max_seconds_per_turn_stops_a_hanging_turn_within_a_second(
 ) -> None:
     hanging = Reply.text("partial answer", deltas=3).hang()
     model.add(hanging, Reply.text("next turn"))
-    started = time.monotonic()
 
     with pytest.raises(BudgetExceededError) as caught:
         traced.responses_create(prompt="hang", budget=Budget(max_seconds_per_turn=1))
+    stopped = time.monotonic()
 
-    elapsed = time.monotonic() - started
-    assert 1.0 <= elapsed < 2.0, elapsed
     error = caught.value
     assert (error.budget, error.limit) == ("max_seconds_per_turn", 1)
-    assert 1.0 <= error.used < 2.0
+    assert 1.0 <= error.used < 2.0  # the timer's own measure of the turn
+    # From the model's request (after turn/start) to the raise: the limit plus at most a second.
+    assert stopped - model.requests[0].received_at < 2.0
     assert error.response is not None and error.response.status == "interrupted"
     assert error.response.text == "partial answer"
     assert error.turn_id is not None and error.thread_id == error.response.thread_id
     turn = the_turn_span()
     assert attrs(turn)["error.type"] == "BudgetExceededError"
+    assert attrs(turn)["codex.turn.status"] == "interrupted"
     # The turn was interrupted on the server: the thread takes the next turn.
     hanging.release()
     again = traced.responses_create(prompt="again", thread_id=error.thread_id)
     assert again.text == "next turn"
+
+
+def test_max_seconds_per_turn_stops_a_runaway_tool_loop_with_the_usage_so_far(
+    traced: FakeModelClient, model: FakeModel
+) -> None:
+    def forever(request: ModelRequest) -> Reply:  # a model that never stops calling a slow tool
+        return Reply.tool_call("search_slowly", {"query": "budgets"}).with_usage(50, 10)
+
+    model.respond_with(forever)
+    try:
+        with pytest.raises(BudgetExceededError) as caught:
+            traced.responses_create(prompt="research", budget=Budget(max_seconds_per_turn=1.5))
+    finally:
+        model.respond_with(None)
+    error = caught.value
+    assert error.budget == "max_seconds_per_turn" and 1.5 <= error.used < 2.5
+    calls = [i for i in error.response.items if i["type"] == "dynamicToolCall"] if error.response else []
+    assert calls, "the partial response keeps the tool calls made before the stop"
+    assert error.usage.total_tokens >= 60 and error.usage.total_tokens % 60 == 0  # whole responses
+    assert error.response is not None and error.response.turn_usage == error.usage
+    model.add(Reply.text("stopped researching"))
+    assert traced.responses_create(prompt="stop", thread_id=error.thread_id).text == "stopped researching"
 
 
 def test_max_tokens_stops_a_runaway_tool_loop_right_after_the_crossing(
@@ -221,6 +252,7 @@ def test_max_tokens_stops_a_runaway_tool_loop_right_after_the_crossing(
         return Reply.tool_call("get_weather", {"city": "Oslo"}).with_usage(900, 100)
 
     model.respond_with(forever)
+    before = traced.usage
     try:
         with pytest.raises(BudgetExceededError) as caught:
             traced.responses_create(prompt="loop", budget=Budget(max_tokens=2500))
@@ -234,17 +266,31 @@ def test_max_tokens_stops_a_runaway_tool_loop_right_after_the_crossing(
     assert len(served) <= 4  # nothing ran on after the stop (one request may have been in flight)
     assert error.response is not None and error.response.turn_usage == error.usage
     assert [i["type"] for i in error.response.items].count("dynamicToolCall") >= 2
+    # The client and the thread go on; the totals count the stopped turn and the next one.
+    model.add(Reply.text("ok then").with_usage(1000, 20))
+    again = traced.responses_create(prompt="stop looping", thread_id=error.thread_id)
+    assert again.text == "ok then" and again.turn_usage == Usage(1000, 0, 0, 20, 0, 1020)
+    spent = traced.usage.total_tokens - before.total_tokens
+    assert spent >= 4020  # the stopped turn's 3000 (and a response in flight, if any) + 1020
+    thread_total = traced.thread_usage(again.thread_id)
+    assert thread_total is not None and thread_total.total_tokens == spent  # one new thread: all of it
 
 
 def test_a_client_budget_counts_across_turns_and_refuses_before_turn_start(model: FakeModel) -> None:
     model.clear()
     with model.client(budget=Budget(max_turns=2, max_tokens=20)) as client:
         model.add(Reply.text("one"))  # 15 tokens (the fake's default usage)
-        assert client.responses_create(prompt="one").text == "one"
+        first = client.responses_create(prompt="one")
+        assert first.text == "one"
         model.add(Reply.text("two"))
         with pytest.raises(BudgetExceededError) as crossed:
             client.responses_create(prompt="two")  # 30 > 20: reported after its last response
         assert (crossed.value.budget, crossed.value.used) == ("max_tokens", 30)
+        # Two threads of 15 tokens each; the client's total is theirs.
+        second = crossed.value.thread_id
+        assert second is not None and second != first.thread_id
+        fifteen = Usage(10, 0, 0, 5, 0, 15)
+        assert client.thread_usage(first.thread_id) == client.thread_usage(second) == fifteen
         requests = len(model.requests)
         with pytest.raises(BudgetExceededError) as refused:
             client.responses_create(prompt="three")
