@@ -47,6 +47,12 @@ def search_slowly(query: str) -> str:
     return f"nothing about {query}"
 
 
+@tool
+def flaky_lookup(key: str) -> str:
+    """A tool that fails."""
+    raise LookupError(f"no {key}")
+
+
 @pytest.fixture(scope="module")
 def model() -> Iterator[FakeModel]:
     with FakeModel() as fake:
@@ -55,7 +61,7 @@ def model() -> Iterator[FakeModel]:
 
 @pytest.fixture(scope="module")
 def _traced(model: FakeModel) -> Iterator[FakeModelClient]:
-    tools = [get_weather, search_slowly]
+    tools = [get_weather, search_slowly, flaky_lookup]
     with model.client(tracer_provider=PROVIDER, tools=tools, policy_rubric=RUBRIC) as client:
         yield client
 
@@ -191,6 +197,23 @@ def test_a_failed_turn_has_error_type_under_the_callers_span(
     assert attrs(turn)["error.type"] == "internalServerError"  # codex's codexErrorInfo
     assert attrs(turn)["codex.turn.status"] == "failed"
     assert turn.status.status_code is StatusCode.ERROR
+
+
+def test_a_failing_python_tool_is_an_execute_tool_span_in_error(
+    traced: FakeModelClient, model: FakeModel
+) -> None:
+    lookup = Reply.tool_call("flaky_lookup", {"key": "x"})
+    model.add(lookup, Reply.text("could not look it up"))
+
+    result = traced.responses_create(prompt="look up x")
+
+    (span,) = spans_named("execute_tool")
+    assert span.name == "execute_tool flaky_lookup"
+    assert attrs(span)["gen_ai.tool.call.id"] == lookup.call_id
+    assert attrs(span)["error.type"] == attrs(span)["codex.item.status"] == "failed"
+    assert span.status.status_code is StatusCode.ERROR
+    # The tool's failure went to the model; the turn itself completed.
+    assert result.status == "completed" and the_turn_span().status.status_code is StatusCode.UNSET
 
 
 def test_max_seconds_per_turn_stops_a_hanging_turn_within_a_second(

@@ -166,6 +166,24 @@ def test_a_failing_hook_is_named_on_its_fail_closed_approval_span(
     assert attributes["codex.approval.hook"] == "on_command_approval"
 
 
+def test_the_async_clients_turn_span_is_a_child_of_the_callers_span(
+    server: FakeAppServer, make_client: Any, run: Any
+) -> None:
+    provider, exporter = in_memory()
+
+    async def main() -> int:
+        async with make_client(tracer_provider=provider) as client:
+            with provider.get_tracer("app").start_as_current_span("handle request") as caller:
+                events = [event.type async for event in client.responses_events(prompt="hi")]
+                assert events[-1] == "turn/completed"
+            return caller.get_span_context().span_id
+
+    caller_id = run(main())
+    turn = by_name(exporter)["invoke_agent codex"]
+    assert turn.parent is not None and turn.parent.span_id == caller_id
+    assert dict(turn.attributes or {})["codex.turn.status"] == "completed"
+
+
 # -- budgets through the client --------------------------------------------------------------------------
 def test_max_seconds_interrupts_the_turn_and_the_thread_takes_the_next(
     server: FakeAppServer, make_client: Any, run: Any
