@@ -116,6 +116,10 @@ _EXPORTS: dict[str, str] = {
     "MemoryTransport": "._transport",
     "WebSocketTransport": "._transport",
     "ReconnectReport": "._client._reconnect",
+    # usage and budgets
+    "Usage": ".events",
+    "Budget": "._client._usage",
+    "BudgetExceededError": ".errors",
 }
 
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
@@ -127,6 +131,8 @@ __all__ = [
     "AsyncCodexAgenticClient",
     "AudioInput",
     "AuthRequiredError",
+    "Budget",
+    "BudgetExceededError",
     "ClientClosedError",
     "ClientOptions",
     "CodexAgenticClient",
@@ -196,6 +202,7 @@ __all__ = [
     "TurnTimeoutError",
     "TypedEvent",
     "UnknownEvent",
+    "Usage",
     "WebSocketTransport",
     "build_policy_engine_from_rubric",
     "create_async_client",
@@ -235,10 +242,12 @@ if TYPE_CHECKING:
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
     from ._client._toml import RawToml
+    from ._client._usage import Budget
     from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
     from .errors import (
         AppServerConnectionError,
         AuthRequiredError,
+        BudgetExceededError,
         ClientClosedError,
         CodexAgenticError,
         ConfigWriteError,
@@ -268,6 +277,7 @@ if TYPE_CHECKING:
         ThreadReadyEvent,
         TypedEvent,
         UnknownEvent,
+        Usage,
     )
     from .hooks import HookError, RequestContext
     from .inputs import (
