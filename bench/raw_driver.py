@@ -83,7 +83,8 @@ class RawDriver:
         for override in overrides:
             args += ["-c", override]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_", "OPENAI_"))}
-        full_env.update(CODEX_HOME=self.codex_home, OPENAI_API_KEY="sk-test")
+        # The same HOME as the SDK's bench processes (see cases._env): no login-shell profile of the user's.
+        full_env.update(CODEX_HOME=self.codex_home, HOME=self.codex_home, OPENAI_API_KEY="sk-test")
         full_env.update(env or {})
         self.stderr_path = os.path.join(self.codex_home, "app-server.stderr")
         # stderr goes to a file, never a pipe: a full pipe nobody reads would block codex.

@@ -3,11 +3,18 @@
     python bench/run.py              # all cases, 5 rounds
     python bench/run.py --quick      # fewer rounds and deltas (a smoke run)
     python bench/run.py --cases stream,warm --repeat 9
+    python bench/run.py --peers      # also the official openai-codex SDK (pip install -e ".[bench]")
+    python bench/run.py --cases pool     # AgentPool vs raw drivers, 1/2/4 app-servers (not by default)
+    python bench/run.py --cases transports  # per-message cost of stdio, ws:// and a unix socket
 
 Every case runs in fresh Python processes, alternating the raw driver (bench/raw_driver.py) and the SDK
 (sync and async clients), against one scripted fake model served from this process. Medians are compared
 as ratios to the driver, because the machine is shared and noisy; the targets come from the project brief.
 The ``import`` case measures the start-up cost from a wheel installed in a temporary venv (bench/startup.py).
+With ``--peers`` the official SDK (``openai-codex``, its sync ``Codex``) runs the same cases in the same
+rounds, as one more implementation: its ratios are printed beside ours, and the targets judge only ours.
+The ``transports`` case (not in the default set: it starts an app-server per run) streams the same turn
+over stdio, ws:// and a unix socket and compares them to stdio.
 """
 
 from __future__ import annotations
@@ -30,10 +37,13 @@ sys.path.insert(0, str(HERE))
 
 from cases import STREAM_PROMPT  # noqa: E402
 from startup import installed_python, measure  # noqa: E402
+from transports import IMPLS as TRANSPORT_IMPLS  # noqa: E402
 
 from codex_python_sdk.testing import FakeModel, ModelRequest, Reply  # noqa: E402
 
 IMPLS = ("raw", "sync", "async")
+PEERS = ("openai",)  # implementations that are measured beside ours but not judged by the targets
+PEER_MODULE = "openai_codex"
 # (case, metric, target kind, target): "ratio" compares to the raw driver's median, "max" is absolute.
 TARGETS: list[tuple[str, str, str, float]] = [
     ("import", "wall_ms", "max", 60.0),
@@ -52,9 +62,21 @@ TARGETS: list[tuple[str, str, str, float]] = [
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _precompile() -> None:
-    for tree in (HERE.parent / "src", HERE):
+def _precompile(*extra: Path) -> None:
+    for tree in (HERE.parent / "src", HERE, *extra):
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree)], check=True, env=CHILD_ENV)
+
+
+def with_peers(impls: list[str]) -> tuple[list[str], list[Path]]:
+    """``impls`` plus the peers, and the peer package's directory; unchanged (saying so) when the official
+    SDK is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(PEER_MODULE)
+    if spec is None or not spec.origin:
+        print(f"--peers: {PEER_MODULE} is not installed (pip install -e '.[bench]'); running the rest")
+        return impls, []
+    return impls + [peer for peer in PEERS if peer not in impls], [Path(spec.origin).parent]
 
 
 def _run_case(case: str, impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +99,7 @@ def _run_case(case: str, impl: str, cfg: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _import_case(rounds: int, medians: dict[tuple[str, str, str], float]) -> dict[str, str]:
+def _import_case(rounds: int, medians: dict[tuple[str, str, str], float], peers: bool) -> dict[str, str]:
     """The ``import`` case (bench/startup.py); returns notes for the report (how installed, spreads)."""
     with tempfile.TemporaryDirectory(prefix="codex-bench-install-") as tmp:
         python, how = installed_python(Path(tmp), CHILD_ENV)
@@ -91,12 +113,26 @@ def _import_case(rounds: int, medians: dict[tuple[str, str, str], float]) -> dic
         medians[("import", "raw", metric)] = statistics.median(samples[floor])
         medians[("import", "sdk", metric)] = statistics.median(samples[sdk])
     delta = samples["delta_wall_ms"]
+    if peers:  # the official SDK is installed in this environment, not in the wheel's venv
+        times = _peer_import_times(rounds)
+        medians[("import", "openai", "wall_ms")] = statistics.median(times["openai"])
+        medians[("import", "openai-floor", "wall_ms")] = statistics.median(times["bare"])
     return {
         "how": f"{how}, {rounds} rounds",
         "clients_ms": f"IQR {_iqr(samples['clients_ms'])}",
         "rss_mb": f"range {min(samples['clients_rss_mb']):.2f}..{max(samples['clients_rss_mb']):.2f}",
         "delta": f"{statistics.median(delta):.1f} ms (IQR {_iqr(delta)})",
     }
+
+
+def _peer_import_times(repeat: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {"bare": [], "openai": []}
+    for _ in range(repeat):
+        for name, code in (("bare", "pass"), ("openai", f"import {PEER_MODULE}")):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=CHILD_ENV)
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
 
 
 def _iqr(values: list[float]) -> str:
@@ -120,28 +156,37 @@ def main() -> int:
     parser.add_argument("--impls", default=",".join(IMPLS))
     parser.add_argument("--deltas", type=int, default=20_000, help="deltas in the streaming turn")
     parser.add_argument("--quick", action="store_true", help="2 rounds, 2,000 deltas")
+    parser.add_argument("--pool-turns", type=int, default=40, help="tasks per pool run (case pool)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--peers", action="store_true", help="also run the official openai-codex SDK")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.deltas = 2, 2_000
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     impls = [i.strip() for i in args.impls.split(",") if i.strip()]
+    peer_dirs: list[Path] = []
+    if args.peers:
+        impls, peer_dirs = with_peers(impls)
+        args.peers = bool(peer_dirs)
     medians: dict[tuple[str, str, str], float] = {}
     notes: dict[str, str] = {}
-    _precompile()
+    _precompile(*peer_dirs)
 
     if "import" in cases:
-        notes = _import_case(max(args.repeat * 4, 15), medians)
+        notes = _import_case(max(args.repeat * 4, 15), medians, args.peers)
     workloads = [c for c in cases if c != "import"]
-    if workloads:
-        _run_workloads(workloads, impls, args, medians)
-    return _report(medians, impls, args, notes)
+    pool_rates = _run_workloads(workloads, impls, args, medians) if workloads else {}
+    missed = _report(medians, impls, args, notes) if set(cases) - {"pool"} else 0
+    if "pool" in cases:
+        _report_pool(pool_rates, args)
+    return missed
 
 
 def _run_workloads(
     cases: list[str], impls: list[str], args: argparse.Namespace, medians: dict[tuple[str, str, str], float]
-) -> None:
-    """The cases that talk to codex (cold, warm, stream, memory), against one fake model."""
+) -> dict[tuple[int, str], float]:
+    """The cases that talk to codex, against one fake model; returns the pool case's rates (if run)."""
+    pool_rates: dict[tuple[int, str], float] = {}
     stream_reply = Reply.text("0123456789" * args.deltas, deltas=args.deltas)
     with FakeModel() as model, tempfile.TemporaryDirectory(prefix="codex-bench-") as tmp:
         model.respond_with(_responder(stream_reply))
@@ -155,13 +200,16 @@ def _run_workloads(
             "overrides": model.config_overrides(),
         }
         _run_case("cold", "raw", cfg)  # first start creates codex's state db: keep it out of the numbers
-        for case in cases:
+        if "pool" in cases:
+            pool_rates = _pool_case(cfg, args)
+        for case in (c for c in cases if c != "pool"):
             samples: dict[tuple[str, str], list[float]] = {}
+            case_impls = list(TRANSPORT_IMPLS) if case == "transports" else impls
             for round_ in range(args.repeat):
-                order = impls[round_ % len(impls) :] + impls[: round_ % len(impls)]
+                order = case_impls[round_ % len(case_impls) :] + case_impls[: round_ % len(case_impls)]
                 for impl in order:
                     result = _run_case(case, impl, cfg)
-                    if case == "stream" and result["deltas"] != args.deltas:
+                    if case in ("stream", "transports") and result["deltas"] != args.deltas:
                         raise RuntimeError(f"{impl} saw {result['deltas']} of {args.deltas} deltas")
                     for metric, value in result.items():
                         if isinstance(value, (int, float)):
@@ -169,6 +217,38 @@ def _run_workloads(
             for (impl, metric), values in samples.items():
                 medians[(case, impl, metric)] = statistics.median(values)
         model.assert_all_consumed()
+    return pool_rates
+
+
+POOL_SIZES = (1, 2, 4)
+
+
+def _pool_case(cfg: dict[str, Any], args: argparse.Namespace) -> dict[tuple[int, str], float]:
+    """Median turns/s of AgentPool and of as many raw drivers, per size (alternating, fresh processes)."""
+    rounds = min(args.repeat, 3)  # each round starts 14 app-servers: keep the case to a few minutes
+    samples: dict[tuple[int, str], list[float]] = {}
+    for size in POOL_SIZES:
+        for round_ in range(rounds):
+            for impl in ("raw", "async") if round_ % 2 == 0 else ("async", "raw"):
+                result = _run_case("pool", impl, {**cfg, "servers": size, "turns": args.pool_turns})
+                samples.setdefault((size, impl), []).append(result["turns_per_s"])
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def _report_pool(rates: dict[tuple[int, str], float], args: argparse.Namespace) -> None:
+    print(
+        f"\npool: {args.pool_turns} one-turn tasks, each on a new thread, one turn per app-server at a "
+        f"time (medians of {min(args.repeat, 3)} rounds; python {sys.version.split()[0]})\n"
+    )
+    print(f"{'app-servers':>11} {'raw turns/s':>12} {'pool turns/s':>13} {'pool/raw':>9} {'scaling':>8}")
+    base = rates.get((1, "async"))
+    for size in POOL_SIZES:
+        raw, pool = rates.get((size, "raw")), rates.get((size, "async"))
+        if raw is None or pool is None:
+            continue
+        scaling = f"{pool / base:.2f}x" if base else "-"
+        print(f"{size:>11} {raw:>12.1f} {pool:>13.1f} {pool / raw:>8.2f}x {scaling:>8}")
+    print("(scaling: the pool's turns/s over its own with one app-server)")
 
 
 # The import rows: what their floor and SDK columns are, and their unit.
@@ -211,8 +291,8 @@ def _report(
                 cells.append(f"{'-':>10} {'':>7}")
                 continue
             ratio = value / raw
-            ok = (ratio <= target) if kind == "ratio" else (value <= target)
-            verdicts.append(ok)
+            if impl not in PEERS:  # the targets are ours; the peer is shown for comparison
+                verdicts.append((ratio <= target) if kind == "ratio" else (value <= target))
             cells.append(f"{_fmt(value):>10} {ratio:>6.2f}x")
         missed += sum(not v for v in verdicts)
         label = f"<= {target:g}x" if kind == "ratio" else f"<= {target:g}"
@@ -222,13 +302,14 @@ def _report(
             + f"  {label:>10}  "
             + ("ok" if all(verdicts) else "MISSED")
         )
-    missed += _report_import(medians, notes)
     print("\ninformational (medians):")
     for case, metric in (("stream", "turn_cpu"), ("warm", "per_turn")):
         found = [(impl, medians.get((case, impl, metric))) for impl in impls]
         cells = [f"{impl}={_fmt(value)}" for impl, value in found if value is not None]
         if cells:
             print(f"  {case} {metric}: " + ", ".join(cells))
+    _report_transports(medians, args.deltas)
+    missed += _report_import(medians, notes)
     print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
     return 1 if (missed and args.strict) else 0
 
@@ -254,7 +335,37 @@ def _report_import(medians: dict[tuple[str, str, str], float], notes: dict[str, 
             f"{'ok' if ok else 'MISSED':<7}  {what}{note}"
         )
     print(f"{'':<12} the clients' import as a difference of whole processes: {notes['delta']}")
+    peer, peer_floor = (
+        medians.get(("import", "openai", "wall_ms")),
+        medians.get(("import", "openai-floor", "wall_ms")),
+    )
+    if peer is not None and peer_floor is not None:
+        print(
+            f"{'':<12} import {PEER_MODULE} (this venv, whole process): {peer:.1f} ms, "
+            f"python -c pass {peer_floor:.1f} ms"
+        )
     return missed
+
+
+def _report_transports(medians: dict[tuple[str, str, str], float], deltas: int) -> None:
+    base_wall = medians.get(("transports", "stdio", "turn_wall"))
+    base_cpu = medians.get(("transports", "stdio", "turn_cpu"))
+    if base_wall is None or base_cpu is None:
+        return
+    print(f"\ntransports: one turn of {deltas} deltas, async client (ratios to stdio)")
+    print(
+        f"  {'transport':<10} {'turn wall':>10} {'ratio':>7} {'client CPU':>11} {'ratio':>7} {'CPU/msg':>9}"
+    )
+    for impl in TRANSPORT_IMPLS:
+        wall = medians.get(("transports", impl, "turn_wall"))
+        cpu = medians.get(("transports", impl, "turn_cpu"))
+        if wall is None or cpu is None:
+            continue
+        per_msg = cpu / deltas * 1e6
+        print(
+            f"  {impl:<10} {_fmt(wall):>10} {wall / base_wall:>6.2f}x {_fmt(cpu):>11} "
+            f"{cpu / base_cpu:>6.2f}x {per_msg:>6.1f} us"
+        )
 
 
 def _fmt(value: float) -> str:

@@ -261,7 +261,8 @@ if TYPE_CHECKING:
 
 
 def create_client({factory_params}) -> CodexAgenticClient:
-    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already.
+    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already (with
+    ``url=``: one that dials that running app-server when it connects; nothing is started).
 
     Keywords: those of :class:`~codex_python_sdk.ClientOptions`. Bad options raise here, before any
     process is started.
@@ -276,7 +277,8 @@ def create_client({factory_params}) -> CodexAgenticClient:
 
 def create_async_client({factory_params}) -> AsyncCodexAgenticClient:
     """An :class:`~codex_python_sdk.AsyncCodexAgenticClient` whose app-server is starting already
-    (``initialize`` runs on connect). Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
+    (``initialize`` runs on connect; with ``url=`` nothing is started and it dials that app-server then).
+    Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
     from ._factory import prelaunch
 
     options = prelaunch(ClientOptions({call}))

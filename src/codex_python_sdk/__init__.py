@@ -100,20 +100,39 @@ _EXPORTS: dict[str, str] = {
     # rendering
     "ExecStyleRenderer": ".render",
     "render_exec_style_events": ".render",
+    # many turns over several app-servers
+    "AgentPool": ".pool",
+    "SyncAgentPool": ".pool",
+    "PoolTask": ".pool",
+    "PoolResult": ".pool",
+    "PoolResults": ".pool",
+    "PoolSummary": ".pool",
+    "PoolBatch": ".pool",
+    "SyncPoolBatch": ".pool",
+    "PoolCancelledError": ".pool",
     # transports
     "Transport": "._transport",
     "StdioTransport": "._transport",
     "MemoryTransport": "._transport",
+    "WebSocketTransport": "._transport",
+    "ReconnectReport": "._client._reconnect",
+    # usage and budgets
+    "Usage": ".events",
+    "Budget": "._client._usage",
+    "BudgetExceededError": ".errors",
 }
 
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
 __all__ = [
     "__version__",
+    "AgentPool",
     "AgentResponse",
     "AppServerConnectionError",
     "AsyncCodexAgenticClient",
     "AudioInput",
     "AuthRequiredError",
+    "Budget",
+    "BudgetExceededError",
     "ClientClosedError",
     "ClientOptions",
     "CodexAgenticClient",
@@ -146,8 +165,15 @@ __all__ = [
     "PolicyJudgeConfig",
     "PolicyRubric",
     "PolicyRubricError",
+    "PoolBatch",
+    "PoolCancelledError",
+    "PoolResult",
+    "PoolResults",
+    "PoolSummary",
+    "PoolTask",
     "Prompt",
     "RawToml",
+    "ReconnectReport",
     "RequestContext",
     "RequestTimeoutError",
     "ResponseEvent",
@@ -159,6 +185,8 @@ __all__ = [
     "StdioTransport",
     "StreamIdleTimeoutError",
     "StreamOverflowError",
+    "SyncAgentPool",
+    "SyncPoolBatch",
     "SyncStream",
     "TextInput",
     "ThreadNotFoundError",
@@ -174,6 +202,8 @@ __all__ = [
     "TurnTimeoutError",
     "TypedEvent",
     "UnknownEvent",
+    "Usage",
+    "WebSocketTransport",
     "build_policy_engine_from_rubric",
     "create_async_client",
     "create_client",
@@ -208,13 +238,16 @@ if TYPE_CHECKING:
         ClientOptions,
     )
     from ._client._portal import SyncStream
+    from ._client._reconnect import ReconnectReport
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
     from ._client._toml import RawToml
-    from ._transport import MemoryTransport, StdioTransport, Transport
+    from ._client._usage import Budget
+    from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
     from .errors import (
         AppServerConnectionError,
         AuthRequiredError,
+        BudgetExceededError,
         ClientClosedError,
         CodexAgenticError,
         ConfigWriteError,
@@ -244,6 +277,7 @@ if TYPE_CHECKING:
         ThreadReadyEvent,
         TypedEvent,
         UnknownEvent,
+        Usage,
     )
     from .hooks import HookError, RequestContext
     from .inputs import (
@@ -267,6 +301,17 @@ if TYPE_CHECKING:
         PolicyRubricError,
         RuleBasedPolicyEngine,
         build_policy_engine_from_rubric,
+    )
+    from .pool import (
+        AgentPool,
+        PoolBatch,
+        PoolCancelledError,
+        PoolResult,
+        PoolResults,
+        PoolSummary,
+        PoolTask,
+        SyncAgentPool,
+        SyncPoolBatch,
     )
     from .protocol._base import JsonValue
     from .render import ExecStyleRenderer, render_exec_style_events

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AppServerConnectionError",
     "AuthRequiredError",
+    "BudgetExceededError",
     "ClientClosedError",
     "CodexAgenticError",
     "ConfigWriteError",
@@ -45,6 +46,12 @@ __all__ = [
 ]
 
 
+def _redacted(text: str) -> str:
+    from ._redact import redact_text  # only when an error is made: not on the cold-start path
+
+    return redact_text(text) if isinstance(text, str) else text
+
+
 class CodexAgenticError(RuntimeError):
     """Base class of every error the SDK raises (the seed's name, kept).
 
@@ -61,6 +68,8 @@ class CodexAgenticError(RuntimeError):
         codex_error_info: Any = None,
         method: str | None = None,
     ) -> None:
+        # A server error may echo what it was sent (a key, a token): errors get logged and printed.
+        message = _redacted(message)
         super().__init__(message)
         self.message = message
         self.code = code
@@ -73,8 +82,8 @@ class AppServerConnectionError(CodexAgenticError):
     """The app-server could not be started, or the connection to it is gone.
 
     ``stderr_tail`` holds the last lines the process wrote to stderr (at most 500) and ``returncode`` its
-    exit status when known. After this error the client is closed: create a new client (there is no silent
-    reconnect).
+    exit status when known (neither for an app-server reached by ``url=``). After this error the client is
+    closed until you call ``client.reconnect()`` (or create a new client); nothing reconnects silently.
     """
 
     def __init__(
@@ -85,7 +94,7 @@ class AppServerConnectionError(CodexAgenticError):
         returncode: int | None = None,
         method: str | None = None,
     ) -> None:
-        self.stderr_tail = list(stderr_tail)
+        self.stderr_tail = [_redacted(line) for line in stderr_tail]
         self.returncode = returncode
         full = message
         if self.stderr_tail:
@@ -94,7 +103,7 @@ class AppServerConnectionError(CodexAgenticError):
             total = len(self.stderr_tail)
             full += f"\n--- app-server stderr (last {len(shown)} of {total} lines) ---\n{tail}"
         super().__init__(full, method=method)
-        self.message = message
+        self.message = _redacted(message)
 
 
 class ClientClosedError(AppServerConnectionError):
@@ -180,6 +189,36 @@ class TurnTimeoutError(TurnStoppedError, TimeoutError):
     """A turn ran longer than its ``turn_timeout`` (e.g. codex retrying an unreachable model forever)."""
 
 
+class BudgetExceededError(TurnStoppedError):
+    """A turn went past a :class:`~codex_python_sdk.Budget` (the client's ``budget=`` or the call's).
+
+    ``budget`` names the limit (``"max_turns"``, ``"max_tokens"`` or ``"max_seconds_per_turn"``),
+    ``limit`` its value and ``used`` what was used against it (turns, tokens or seconds); ``usage`` is the
+    turn's token usage so far (a :class:`~codex_python_sdk.Usage`; the client's total for a client budget
+    that refused to start a turn). A turn past a limit is interrupted on the server and ``response`` holds
+    what it produced until then; a turn refused before it started (``max_turns``, or ``max_tokens`` of a
+    client already spent) sent nothing, and its ``turn_id`` is None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        budget: str,
+        limit: float,
+        used: float,
+        usage: Any = None,
+        thread_id: str | None = None,
+        turn_id: str | None = None,
+        response: Any = None,
+    ) -> None:
+        super().__init__(message, thread_id=thread_id, turn_id=turn_id, response=response)
+        self.budget = budget
+        self.limit = limit
+        self.used = used
+        self.usage = usage
+
+
 class NotificationOverflowError(CodexAgenticError):
     """A bounded notification listener filled up because its consumer fell behind."""
 
@@ -243,6 +282,8 @@ _THREAD_NOT_FOUND_PREFIXES = (
     "rollout not found",
 )
 _AUTH_REQUIRED_PREFIXES = ("codex account authentication required",)
+# A thread id that is not a uuid (thread/read says "thread", thread/resume "session").
+_INVALID_ID_PREFIXES = ("invalid thread id:", "invalid session id:")
 _INVALID_REQUEST_PREFIX = "Invalid request: "
 
 
@@ -275,6 +316,8 @@ def error_from_rpc(error: Mapping[str, Any], *, method: str | None = None) -> Co
         cls = ThreadNotFoundError
     elif message.startswith(_AUTH_REQUIRED_PREFIXES):
         cls = AuthRequiredError
+    elif message.startswith(_INVALID_ID_PREFIXES):
+        cls = InvalidParamsError
     elif message.startswith(_INVALID_REQUEST_PREFIX):
         # serde's wording: "unknown variant `<method>`, expected one of ..." for the method itself.
         if method is not None and message.startswith(f"{_INVALID_REQUEST_PREFIX}unknown variant `{method}`"):

@@ -19,7 +19,8 @@ _CASE = re.compile(r"^\[(PASS|FAIL|SKIP)\] ([a-z_]+): (.*)$")
 
 
 def run_demo(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    environment = {**os.environ, **(env or {})}
+    environment = {k: v for k, v in os.environ.items() if k != "CLICOLOR_FORCE"}  # plain text to parse
+    environment.update(env or {})
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_SRC), environment.get("PYTHONPATH")]))
     done = subprocess.run(
         [sys.executable, "-m", "codex_python_sdk", *args],
@@ -57,7 +58,35 @@ def test_full_mode_offline_passes() -> None:
     ):
         assert line in output
     assert "permissive hooks" in output
-    assert "=== SUMMARY ===\nmode=full total=24 passed=21 failed=0 skipped=3" in output
+    assert "=== SUMMARY ===\nmode=full total=25 passed=22 failed=0 skipped=3" in output
+
+
+@pytest.mark.e2e
+def test_the_readmes_first_command_tells_the_story_then_the_checks() -> None:
+    code, output = run_demo("--mode", "demo", "--fake-model")
+    assert code == 0, output
+    story = output[output.index("you: Make main.py greet") : output.index("[PASS] story: ")]
+    lines = story.rstrip("\n").splitlines()
+    assert (
+        lines[1] == "thinking: The user wants `main.py` to greet the world. I'll look at the workspace first."
+    )
+    for line in (
+        "approval: run `ls -1` (see the files of the workspace) -> accept, by rule 'read-only commands'",
+        "assistant: `main.py` prints *hello*; I'll make it greet the world.",
+        "approval: edit main.py -> accept, by rule 'edits inside the workspace'",
+        "edit main.py (update)  [+1 -1, applied]",
+        "    -print('hello')",
+        "    +print('hello, world')",
+        "assistant: Done:",
+        "- `README.md` has **3 words**",
+    ):
+        assert line in lines, line
+    assert any(line.startswith('tool: word_count(path="README.md") -> 3  [') for line in lines), story
+    assert lines[-1].startswith("-- completed in ") and "10,625 total" in lines[-1]  # the turn's usage
+    results = cases(output)
+    assert results["story"][0] == "PASS"
+    assert list(results)[:2] == ["story", "thread_start"]  # the story first, then the checks
+    assert "=== SUMMARY ===\nmode=demo total=19 passed=18 failed=0 skipped=1" in output
 
 
 @pytest.mark.e2e
@@ -76,7 +105,7 @@ def test_smoke_is_the_default_mode() -> None:
 @pytest.mark.e2e
 def test_a_failure_exits_1_with_the_summary() -> None:
     broken = {"CODEX_PYTHON_SDK_CODEX": "/bin/false"}  # an "app-server" that exits at once
-    code, output = run_demo("--mode", "demo", "--fake-model", env=broken)
+    code, output = run_demo("--mode", "demo", "--fake-model", "--no-story", env=broken)
     assert code == 1, output
     results = cases(output)
     assert results["thread_start"][0] == "FAIL"
@@ -94,7 +123,8 @@ def test_strict_stops_at_the_first_failure_and_still_summarises() -> None:
         "--mode", "full", "--fake-model", "--strict", env={"CODEX_PYTHON_SDK_CODEX": "/bin/false"}
     )
     assert code == 1, output
-    assert list(cases(output)) == ["thread_start"]
+    assert list(cases(output)) == ["story"]  # the story is the first case: its failure counts too
+    assert "AppServerConnectionError" in cases(output)["story"][1]
     assert "[INFO] --strict: stopped at the first failure" in output
     assert "mode=full total=1 passed=0 failed=1 skipped=0" in output
 

@@ -296,6 +296,36 @@ def test_server_death_fails_pending_calls_and_streams_and_closes_the_client(
     run(main())
 
 
+def test_death_before_initialize_fails_every_caller_waiting_to_connect_and_closes_the_client(
+    server: Any, make_client: Any, run: Any
+) -> None:
+    server.handlers["initialize"] = lambda s, m: s.transport.die(101, ["panic: bad config"])
+    starts: list[object] = []
+    start = server.transport.start
+
+    async def counted_start(receiver: Any) -> None:
+        starts.append(receiver)
+        await asyncio.sleep(0.01)  # like connecting real pipes: the other callers queue up meanwhile
+        await start(receiver)
+
+    server.transport.start = counted_start
+
+    async def main() -> None:
+        client = make_client()
+        results = await asyncio.gather(
+            client.model_list(), client.thread_list(), client.request("model/list"), return_exceptions=True
+        )
+        assert all(isinstance(r, AppServerConnectionError) for r in results), results
+        assert all("panic: bad config" in str(r) for r in results)
+        assert len(starts) == 1  # no second start on the dead process's pipes
+        assert client.closed
+        with pytest.raises(ClientClosedError, match="create a new client"):
+            await client.model_list()
+        await client.close()
+
+    run(main())
+
+
 def test_close_is_idempotent_and_later_calls_say_closed(server: Any, make_client: Any, run: Any) -> None:
     async def main() -> None:
         client = make_client()
@@ -415,3 +445,35 @@ def test_native_reviewer_only_when_no_local_decider_and_hooks_swapped_at_runtime
     run(main())
     reviewers = [p.get("approvalsReviewer") for p in server.sent("thread/start")]
     assert reviewers == ["auto_review", None, "auto_review"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"prompt": 42}, TypeError, "prompt must be text"),
+        ({"prompt": []}, ValueError, "prompt is empty"),
+        ({"prompt": "hi", "thread_id": 123}, TypeError, "thread_id must be a string"),
+        ({"prompt": "hi", "thread_id": " "}, ValueError, "thread_id is empty"),
+        ({"prompt": "hi", "thread_params": "x"}, TypeError, "thread_params must be a dict"),
+        ({"prompt": "hi", "turn_params": [1]}, TypeError, "turn_params must be a dict, got list"),
+    ],
+    ids=[
+        "prompt-int",
+        "prompt-empty",
+        "thread-id-int",
+        "thread-id-blank",
+        "thread-params-str",
+        "turn-params-list",
+    ],
+)
+def test_arguments_of_the_wrong_type_fail_clearly_before_anything_is_sent(
+    server: Any, make_client: Any, run: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    async def main() -> None:
+        async with make_client() as client:
+            with pytest.raises(error, match=match):
+                await client.responses_create(**kwargs)
+            assert server.sent("thread/start") == server.sent("turn/start") == []
+            assert (await client.responses_create(prompt="fine")).text == "ok"
+
+    run(main())

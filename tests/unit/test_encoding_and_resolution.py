@@ -158,6 +158,16 @@ def test_nothing_found_names_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
             ThreadNotFoundError,
         ),
         (
+            {"code": -32600, "message": "invalid session id: invalid character: expected an optional prefix"},
+            "thread/resume",
+            InvalidParamsError,
+        ),
+        (
+            {"code": -32600, "message": "invalid thread id: invalid character: expected an optional prefix"},
+            "thread/read",
+            InvalidParamsError,
+        ),
+        (
             {"code": -32600, "message": "codex account authentication required to read rate limits"},
             "account/rateLimits/read",
             AuthRequiredError,

@@ -17,7 +17,8 @@ CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticCli
 # Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
 # of sync hooks and tools), at the first connect (the connection and orjson, the transport, the
 # server-request machinery), turn (inputs, AgentResponse), event (the generated classes), request (hooks),
-# or never unless used (policy, tools, the protocol models, rendering, the test kit).
+# or never unless used (policy, tools, the protocol models, rendering, the test kit, OpenTelemetry). Of the
+# events, only the token counts (``events._usage``, written without dataclasses) come with the clients.
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
     "codex_python_sdk._client._portal",
@@ -27,7 +28,8 @@ LAZY_SDK_MODULES = (
     "codex_python_sdk._redact",
     "codex_python_sdk._rpc",
     "codex_python_sdk._transport",
-    "codex_python_sdk.events",
+    "codex_python_sdk._telemetry",
+    "codex_python_sdk.events._event",
     "codex_python_sdk.events._response",
     "codex_python_sdk.events._typed",
     "codex_python_sdk.hooks",

@@ -129,6 +129,21 @@ def test_outbound_connections_are_refused_and_noted(model: FakeModel) -> None:
     assert model.network_attempts == []
 
 
+def test_the_fake_answers_kept_alive_connections_without_nagle_delay(model: FakeModel) -> None:
+    # codex keeps its connection to the model open; the fake writes headers and body separately, so with
+    # Nagle's algorithm on, every model round trip after the first waited ~40 ms for a delayed ACK.
+    import socket
+
+    model.add(Reply.text("one"), Reply.text("two"))
+    conn = http.client.HTTPConnection("127.0.0.1", model.port, timeout=5)
+    for _ in range(2):
+        conn.request("POST", "/v1/responses", body=b"{}", headers={"content-type": "application/json"})
+        conn.getresponse().read()
+    (served,) = model._connections
+    assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    conn.close()
+
+
 def test_tool_search_and_mcp_tool_call_replies() -> None:
     search, call = Reply.tool_search("ask name", limit=3), Reply.mcp_tool_call("fake", "ask_name", {"a": 1})
     (search_event,) = [e for e in search._event_list() if e["type"] == "response.output_item.done"]

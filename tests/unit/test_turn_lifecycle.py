@@ -1,7 +1,7 @@
 """Every turn ends: cancellation at any point, busy threads, timeouts, reviews, slow consumers.
 
 In-memory app-server (tests/unit/conftest.py); the same paths against the real binary are in
-tests/e2e/test_reliability_e2e.py.
+tests/reliability/test_turns_end_e2e.py.
 """
 
 from __future__ import annotations
@@ -67,6 +67,46 @@ def test_cancel_while_turn_start_is_in_flight_interrupts_the_turn_that_then_star
             thread_id = held[0]["params"]["threadId"]
             result = await client.responses_create(prompt="again", thread_id=thread_id)
             assert result.text == "ok" and result.status == "completed"
+
+    run(main())
+
+
+def test_a_turn_cancelled_before_codex_made_it_active_is_still_interrupted(
+    server: FakeAppServer, make_client: Any, run: Any
+) -> None:
+    """codex 0.163 answers ``turn/start`` before the turn is active and refuses ``turn/interrupt`` until
+    ``turn/started`` ("no active turn to interrupt"); the abandoned turn must be stopped all the same."""
+    held = _defer_turn_start(server)
+    started: set[str] = set()
+    accepted: list[str] = []
+
+    def interrupt(s: FakeAppServer, msg: dict[str, Any]) -> None:
+        params = msg["params"]
+        if params["turnId"] not in started:
+            s.error(msg["id"], -32600, "no active turn to interrupt")
+            return
+        accepted.append(params["turnId"])
+        s.reply(msg["id"], {})
+        s.complete(params["threadId"], params["turnId"], "interrupted")
+
+    server.handlers["turn/interrupt"] = interrupt
+
+    async def main() -> None:
+        async with make_client() as client:
+            task = asyncio.create_task(client.responses_create(prompt="hi"))
+            await server.settle(lambda: held)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            thread_id = held[0]["params"]["threadId"]
+            server.reply(held[0]["id"], {"turn": {"id": "turn-late", "status": "inProgress", "items": []}})
+            await asyncio.sleep(0.2)  # the answer is in; the turn is not active yet
+            started.add("turn-late")
+            server.notify("turn/started", {"threadId": thread_id, "turn": {"id": "turn-late"}})
+            await server.settle(lambda: accepted == ["turn-late"] and not client._tasks)
+            assert not client._turns._ours  # the interrupted turn ended: the thread is free
+            server.handlers.pop("turn/start")
+            assert (await client.responses_create(prompt="again", thread_id=thread_id)).text == "ok"
 
     run(main())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
@@ -20,11 +20,13 @@ from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticEr
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
 from ._options import HOOK_NAMES, ClientOptions
+from ._reconnect import ReconnectReport, resume_threads
 from ._responses import Responses
-from ._routing import EndOfQueue, Listener, Router
+from ._routing import Listener, Router
 from ._seed_methods import SeedMethods
 from ._threads import Threads
 from ._turns import TurnTracker
+from ._usage import OBSERVED, UsageLedger, UsageMethods
 
 # Importing the clients must stay cheap (docs/performance.md): the runners of sync hooks and tools are
 # imported when a client is made, the connection (orjson), the transport and the server-request machinery
@@ -32,7 +34,6 @@ from ._turns import TurnTracker
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from .._transport import Transport
-    from ..events import TypedEvent
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import AsyncRpcMethods
     from ..tools import ToolRegistry
+    from ._notifications import NotificationStream
     from ._server_requests import ServerRequestDispatcher
 
 __all__ = ["AsyncCodexAgenticClient"]
@@ -62,11 +64,12 @@ _WATCHED = frozenset(
         "serverRequest/resolved",
         "turn/started",
         "turn/completed",
+        *OBSERVED,
     }
 )
 
 
-class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, ExecMethods):
+class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, ExecMethods, UsageMethods):
     """Async client for ``codex app-server``.
 
     Use it as ``async with AsyncCodexAgenticClient() as client:`` (or ``create_async_client()``); it
@@ -109,6 +112,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self.policy_rubric = options.policy_rubric
         self._bind_engine(engine)
         self._transport = options.transport
+        self._wrapped = False  # wrap_transport() was used: reconnect() could not rebuild the wrapping
         self._tool_registry: ToolRegistry | None = None
         if options.tools:
             from ..tools import ToolRegistry  # imported only when tools are used
@@ -121,16 +125,18 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self._conn: RpcConnection | None = None
         self._router = Router()
         self._turns = TurnTracker()
+        self._ledger = UsageLedger(options.budget, options.tracer_provider, options.capture_content)
         self._dispatcher: ServerRequestDispatcher | None = None
         self._connect_lock: asyncio.Lock | None = None
         self._closed = False
         self._dead: AppServerConnectionError | None = None
         self._server_info: dict[str, Any] = {}
         self._loaded_threads: set[str] = set()
+        self._carried_hook_errors: list[HookError] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rpc: AsyncRpcMethods | None = None
         self.binary_path: str | None = None
-        """The codex executable in use (None until connected, or with a custom transport)."""
+        """The codex executable in use (None until connected, with url= or with a custom transport)."""
 
     def _bind_engine(self, engine: object) -> None:
         # An engine that needs a client of its own (the LLM judge) gets a factory, so that the policy
@@ -159,7 +165,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
 
     @property
     def closed(self) -> bool:
-        """True after :meth:`close` or once the app-server connection died."""
+        """True after :meth:`close` or once the app-server connection died (until :meth:`reconnect`)."""
         return self._closed or self._dead is not None
 
     @property
@@ -168,15 +174,17 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return self._options
 
     async def connect(self) -> None:
-        """Start the app-server and run the ``initialize`` handshake (idempotent)."""
+        """Start the app-server (or dial it, with ``url=``) and run the ``initialize`` handshake
+        (idempotent). If that fails, the process is stopped and the client closed: callers waiting to
+        connect get the error too. After the connection died, only :meth:`reconnect` connects again."""
         if self._conn is not None and self._dead is None and not self._closed:
             return
         self._check_open()
         if self._connect_lock is None:
             self._connect_lock = asyncio.Lock()
         async with self._connect_lock:
+            self._check_open()  # a connect that failed while we waited: its process is gone for good
             if self._conn is not None:
-                self._check_open()
                 return
             await self._connect()
 
@@ -187,12 +195,22 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         if self._conn is not None:
             raise CodexAgenticError("wrap_transport() must be called before the client connects")
         self._transport = wrap(self._transport_for_connect())
+        self._wrapped = True
 
     def _transport_for_connect(self) -> Transport:
         if self._transport is not None:
             binary = getattr(self._transport, "binary", None)
             if binary is not None:
                 self.binary_path = binary.path
+            return self._transport
+        if self._options.endpoint is not None:
+            from .._transport._websocket import WebSocketTransport
+
+            self._transport = WebSocketTransport(
+                self._options.endpoint,
+                token=self._options.resolve_token(),  # token_env is read at each connect
+                connect_timeout=self._options.connect_timeout,
+            )
             return self._transport
         from .._transport import StdioTransport
         from ._launch import plan_launch
@@ -233,11 +251,16 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             approval_timeout=self._options.approval_timeout,
             on_hook_error=self._report_hook_error,
             tool_handler=self._tool_call_handler,
+            on_decided=lambda *decision: self._ledger.decided(self._turns, *decision),
         )
         await conn.start()
-        conn.add_close_callback(self._on_connection_lost)
-        self._conn = conn
-        _import_turn_modules()
+        self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
+        self._carried_hook_errors.clear()
+        conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
+        # What the first turn needs (inputs, events, AgentResponse): imported now, while codex boots.
+        from .. import inputs  # noqa: F401
+        from ..events import _event, _response  # noqa: F401
+
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -251,15 +274,27 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             )
             self._server_info = info if isinstance(info, dict) else {}
             conn.notify("initialized")
+            # Only now: callers that find the connection skip the connect lock, and nothing may be sent
+            # before the handshake is done.
+            self._conn = conn
         except BaseException as exc:
             await conn.aclose()
-            self._conn = None
+            # The process is stopped and its pipes closed: no later call may try to start it again.
+            where = (
+                "app-server failed to start"
+                if self._options.endpoint is None
+                else f"the {transport.describe()} did not initialize"
+            )
+            failed = AppServerConnectionError(
+                f"{where}: {exc.message}"
+                if isinstance(exc, CodexAgenticError)
+                else f"connecting to the app-server was stopped ({type(exc).__name__})",
+                stderr_tail=transport.stderr_tail(),
+                returncode=transport.returncode,
+            )
+            self._dead = failed
             if isinstance(exc, AppServerConnectionError) and not isinstance(exc, ClientClosedError):
-                raise AppServerConnectionError(
-                    f"app-server failed to start: {exc.message}",
-                    stderr_tail=transport.stderr_tail(),
-                    returncode=transport.returncode,
-                ) from exc
+                raise failed from exc
             raise
         if self._options.automatic_approval_review and self._approvals_reviewer() is None:
             logger.warning(
@@ -279,12 +314,14 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         if self._dead is not None:
             raise ClientClosedError(
                 f"the client is closed because the app-server connection died ({self._dead.message}); "
-                "create a new client",
+                "call reconnect() or create a new client",
                 stderr_tail=self._dead.stderr_tail,
                 returncode=self._dead.returncode,
             )
 
-    def _on_connection_lost(self, error: AppServerConnectionError) -> None:
+    def _on_connection_lost(self, conn: RpcConnection, error: AppServerConnectionError) -> None:
+        if conn is not self._conn:  # an old connection that reconnect() replaced
+            return
         self._dead = error
         self._router.fail_all(error)
         if self._dispatcher is not None:
@@ -313,6 +350,67 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             self._tool_runner.close()
             if self._owns_policy_engine:
                 await _close_engine(self.policy_engine)
+
+    async def reconnect(self) -> ReconnectReport:
+        """Replace the connection and resume the threads that were loaded on the old one.
+
+        Explicit, never automatic: after :class:`AppServerConnectionError` the client stays closed until
+        this is called. It closes the old connection (a client that started its own app-server stops
+        it and starts a new one; with ``url=`` it dials the address again), runs ``initialize``, then
+        ``thread/resume`` (with only the thread id) for every thread that was loaded, and returns a
+        :class:`ReconnectReport` of the threads resumed and those that failed, with their errors. Turns
+        and streams running on the old connection end with :class:`AppServerConnectionError`; none is
+        replayed. Raises :class:`ClientClosedError` after :meth:`close`, and
+        :class:`AppServerConnectionError` when the new connection cannot be made (call it again later).
+        """
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new one")
+        if self._options.transport is not None and not self._options._prelaunched:
+            raise CodexAgenticError(
+                "reconnect() needs a client that opens its own connections (url=, or the app-server it "
+                "starts); this one was given transport="
+            )
+        if self._wrapped:
+            raise CodexAgenticError("reconnect() is not available after wrap_transport()")
+        if self._connect_lock is None:
+            self._connect_lock = asyncio.Lock()
+        async with self._connect_lock:
+            threads = sorted(self._loaded_threads)
+            await self._drop_connection()
+            self._transport = None  # a fresh one: a new process, or a new dial
+            try:
+                await self._connect()
+            except AppServerConnectionError as exc:
+                self._dead = exc  # still no connection: only another reconnect() makes one
+                raise
+            self._dead = None
+            self._loaded_threads.clear()
+            report = await resume_threads(threads, self._resume_one)
+        if report.failed:
+            logger.warning("reconnect(): threads that could not be resumed: %s", report)
+        return report
+
+    async def _resume_one(self, thread_id: str) -> None:
+        await self._request("thread/resume", {"threadId": thread_id})
+
+    async def _drop_connection(self) -> None:
+        """End everything that used the old connection, then close it."""
+        conn, self._conn = self._conn, None
+        error = AppServerConnectionError("reconnect() replaced the connection this call was using")
+        self._router.fail_all(self._dead or error)
+        self._dead = self._dead or error  # until the new connection is up (even if reconnect is cancelled)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel_all()
+        for task in list(self._tasks):
+            task.cancel()
+        old_errors = self._dispatcher.errors if self._dispatcher is not None else ()
+        self._router, self._turns = Router(), TurnTracker()
+        self._dispatcher = None
+        self._carried_hook_errors = list(old_errors)
+        if conn is not None:
+            await conn.aclose(error)
+        elif self._transport is not None:
+            await self._transport.aclose()
 
     def _spawn(self, coro: Any) -> None:
         """Run a background coroutine tied to this client (kept referenced, cancelled on close)."""
@@ -362,6 +460,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         elif method == "serverRequest/resolved" and self._dispatcher is not None and isinstance(params, dict):
             self._dispatcher.withdraw(params.get("requestId"))
         self._router.dispatch(method, msg)
+        if method in OBSERVED:  # after routing: a budget's stop comes after the message that crossed it
+            self._ledger.notification(method, params, self._turns)
 
     def _on_server_request(self, msg: dict[str, Any]) -> None:
         # Turn streams and listeners see the request too (UIs show approvals); the dispatcher answers it.
@@ -436,64 +536,28 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         :class:`NotificationOverflowError` rather than silently missing events. ``aclose()`` ends it.
         """
         self._check_open()
+        from ._notifications import NotificationStream  # with the events it yields (see the imports)
+
         which = Listener._ALL if isinstance(thread_id, Unset) else thread_id
         return NotificationStream(self, self._router.add_listener(methods, which, maxsize))
 
 
-class NotificationStream(AsyncIterator["TypedEvent"]):
-    """What :meth:`AsyncCodexAgenticClient.notifications` returns: subscribed from the start."""
-
-    def __init__(self, client: AsyncCodexAgenticClient, listener: Listener) -> None:
-        from ..events._event import ResponseEvent  # lazy (see the imports); bound once, used per event
-
-        self._client = client
-        self._listener = listener
-        self._connected = False
-        self._to_event = ResponseEvent.from_notification
-
-    def __aiter__(self) -> NotificationStream:
-        return self
-
-    async def __anext__(self) -> TypedEvent:
-        if not self._connected:
-            await self._client._connection()  # the first read connects a client that is not yet
-            self._connected = True
-        try:
-            msg = await self._listener.queue.get()
-        except EndOfQueue:  # the listener was closed: the iteration simply ends
-            raise StopAsyncIteration from None
-        except BaseException:
-            self._listener.close()
-            raise
-        return self._to_event(msg)
-
-    async def aclose(self) -> None:
-        """Stop receiving (idempotent)."""
-        self._listener.close()
-
-    def __del__(self) -> None:
-        listener = getattr(self, "_listener", None)
-        if listener is not None:
-            listener.close()
-
-
-def _import_turn_modules() -> None:
-    """Import what the first turn needs (the prompt inputs, the events, AgentResponse) now, while codex
-    boots: kept off the clients' import, and not paid by the first turn either."""
-    from .. import inputs  # noqa: F401
-    from ..events import _event, _response  # noqa: F401
-
-
 def _judge_options(options: ClientOptions, overrides: Mapping[str, Any]) -> ClientOptions:
-    """Options for a judge's own client: the same codex and environment, no hooks, no policy, no tools."""
-    base: dict[str, Any] = {
-        "codex_command": options.codex_command,
-        "app_server_args": options.app_server_args,
-        "env": options.env,
-        "process_cwd": options.process_cwd,
-        "server_config_overrides": options.server_config_overrides,
-        "request_timeout": options.request_timeout,
-    }
+    """Options for a judge's own client: the same codex and environment (or the same running app-server),
+    no hooks, no policy, no tools."""
+    base: dict[str, Any] = {"request_timeout": options.request_timeout}
+    if options.url is not None:
+        token = options._token.reveal() if options._token is not None else None
+        base.update(url=options.url, token=token, token_env=options.token_env)
+        base["connect_timeout"] = options.connect_timeout
+    else:
+        base.update(
+            codex_command=options.codex_command,
+            app_server_args=options.app_server_args,
+            env=options.env,
+            process_cwd=options.process_cwd,
+            server_config_overrides=options.server_config_overrides,
+        )
     base.update(overrides)
     return ClientOptions(**base)
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._async import AsyncCodexAgenticClient
     from ._sync import CodexAgenticClient
     from ._toml import TomlValue
+    from ._usage import Budget
 
 
 def create_client(
@@ -60,18 +61,26 @@ def create_client(
     on_hook_error: Callable[[HookError], object] | None = None,
     tools: Sequence[Tool | Callable[..., object]] | None = None,
     transport: Transport | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    token_env: str | None = None,
+    connect_timeout: float | Unset | None = UNSET,
     client_name: str = "codex-python-sdk",
     experimental_api: bool = True,
     opt_out_notification_methods: Sequence[str] | None = None,
     hook_workers: int = 8,
     tool_workers: int = 8,
     max_buffered_events: int = 100_000,
+    budget: Budget | None = None,
+    tracer_provider: object | None = None,
+    capture_content: bool | None = None,
     stream_idle_timeout_seconds: float | Unset | None = UNSET,
     turn_timeout_seconds: float | Unset | None = UNSET,
     request_timeout_seconds: float | Unset | None = UNSET,
     approval_timeout_seconds: float | Unset | None = UNSET,
 ) -> CodexAgenticClient:
-    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already.
+    """A sync :class:`~codex_python_sdk.CodexAgenticClient` whose app-server is starting already (with
+    ``url=``: one that dials that running app-server when it connects; nothing is started).
 
     Keywords: those of :class:`~codex_python_sdk.ClientOptions`. Bad options raise here, before any
     process is started.
@@ -106,12 +115,19 @@ def create_client(
             on_hook_error=on_hook_error,
             tools=tools,
             transport=transport,
+            url=url,
+            token=token,
+            token_env=token_env,
+            connect_timeout=connect_timeout,
             client_name=client_name,
             experimental_api=experimental_api,
             opt_out_notification_methods=opt_out_notification_methods,
             hook_workers=hook_workers,
             tool_workers=tool_workers,
             max_buffered_events=max_buffered_events,
+            budget=budget,
+            tracer_provider=tracer_provider,
+            capture_content=capture_content,
             stream_idle_timeout_seconds=stream_idle_timeout_seconds,
             turn_timeout_seconds=turn_timeout_seconds,
             request_timeout_seconds=request_timeout_seconds,
@@ -151,19 +167,27 @@ def create_async_client(
     on_hook_error: Callable[[HookError], object] | None = None,
     tools: Sequence[Tool | Callable[..., object]] | None = None,
     transport: Transport | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    token_env: str | None = None,
+    connect_timeout: float | Unset | None = UNSET,
     client_name: str = "codex-python-sdk",
     experimental_api: bool = True,
     opt_out_notification_methods: Sequence[str] | None = None,
     hook_workers: int = 8,
     tool_workers: int = 8,
     max_buffered_events: int = 100_000,
+    budget: Budget | None = None,
+    tracer_provider: object | None = None,
+    capture_content: bool | None = None,
     stream_idle_timeout_seconds: float | Unset | None = UNSET,
     turn_timeout_seconds: float | Unset | None = UNSET,
     request_timeout_seconds: float | Unset | None = UNSET,
     approval_timeout_seconds: float | Unset | None = UNSET,
 ) -> AsyncCodexAgenticClient:
     """An :class:`~codex_python_sdk.AsyncCodexAgenticClient` whose app-server is starting already
-    (``initialize`` runs on connect). Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
+    (``initialize`` runs on connect; with ``url=`` nothing is started and it dials that app-server then).
+    Keywords: those of :class:`~codex_python_sdk.ClientOptions`."""
     from ._factory import prelaunch
 
     options = prelaunch(
@@ -194,12 +218,19 @@ def create_async_client(
             on_hook_error=on_hook_error,
             tools=tools,
             transport=transport,
+            url=url,
+            token=token,
+            token_env=token_env,
+            connect_timeout=connect_timeout,
             client_name=client_name,
             experimental_api=experimental_api,
             opt_out_notification_methods=opt_out_notification_methods,
             hook_workers=hook_workers,
             tool_workers=tool_workers,
             max_buffered_events=max_buffered_events,
+            budget=budget,
+            tracer_provider=tracer_provider,
+            capture_content=capture_content,
             stream_idle_timeout_seconds=stream_idle_timeout_seconds,
             turn_timeout_seconds=turn_timeout_seconds,
             request_timeout_seconds=request_timeout_seconds,

@@ -4,7 +4,8 @@
 app-server *first* and only then import the client (asyncio, orjson, the SDK's modules), so codex's own
 start-up runs while Python imports. The process is owned by the returned client from then on: ``close()``
 (or leaving ``with``) stops it, and it is killed if the client is dropped unused. A custom ``transport=``
-is used as given.
+is used as given; with ``url=`` nothing is started (the client dials the running app-server when it
+connects).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ __all__ = ["prelaunch"]
 
 
 def prelaunch(options: ClientOptions) -> ClientOptions:
-    """Spawn the app-server for ``options`` now (unless they carry a transport) and return the options
-    with a transport that owns the process."""
-    if options.transport is not None:
+    """Spawn the app-server for ``options`` now (unless they carry a transport or a ``url``) and return
+    the options with a transport that owns the process."""
+    if options.transport is not None or options.url is not None:
         return options
     from .._transport._spawn import popen_app_server
     from ..errors import AppServerConnectionError
@@ -35,4 +36,5 @@ def prelaunch(options: ClientOptions) -> ClientOptions:
     options.transport = StdioTransport(
         plan.argv, env=plan.env, cwd=plan.cwd, process=process, binary=plan.binary
     )
+    options._prelaunched = True  # ours, not the caller's: reconnect() may start another one
     return options

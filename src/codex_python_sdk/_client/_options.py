@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 
+from .._secret import Secret
 from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._transport import Transport
+    from .._transport._endpoint import Endpoint
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine, PolicyRubric
     from ..tools import Tool
     from ._toml import TomlValue
+    from ._usage import Budget
 
 __all__ = [
     "DEFAULT_APP_SERVER_ARGS",
@@ -102,6 +105,49 @@ def _timeout(
     return None if value is None else float(value)
 
 
+def _check_token(token: object, what: str) -> None:
+    # Never the value in the message: the point of this check is a malformed secret.
+    if not isinstance(token, str) or not token:
+        raise CodexAgenticError(f"{what} must be a non-empty string")
+    if not all(" " < ch < "\x7f" for ch in token):
+        raise CodexAgenticError(
+            f"{what} must be printable ASCII without spaces (it goes into an HTTP header)"
+        )
+
+
+def _remote(
+    url: str | None,
+    *,
+    transport: object,
+    token: str | None,
+    token_env: str | None,
+    process_options: Mapping[str, bool],
+) -> tuple[str | None, Endpoint | None]:
+    """Check the options of a client that connects to a running app-server; returns (url, endpoint)."""
+    if url is None:
+        if token is not None or token_env is not None:
+            raise CodexAgenticError("token= and token_env= are for url= (a running app-server); give url=")
+        return None, None
+    from .._transport._endpoint import parse_endpoint  # only when a URL is given
+
+    endpoint = parse_endpoint(url)
+    if transport is not None:
+        raise CodexAgenticError("give url= or transport=, not both")
+    given = [name for name, present in process_options.items() if present]
+    if given:
+        raise CodexAgenticError(
+            f"url= connects to a running app-server, so {', '.join(given)} cannot apply (they shape an "
+            "app-server this client starts): configure the server where it runs"
+        )
+    if token is not None and token_env is not None:
+        raise CodexAgenticError("give token= or token_env=, not both")
+    if token is not None:
+        _check_token(token, "token")
+    if token_env is not None and (not isinstance(token_env, str) or not token_env):
+        raise CodexAgenticError("token_env must name an environment variable")
+    return url, endpoint
+
+
 class ClientOptions:
     """The keywords of :class:`AsyncCodexAgenticClient` and :class:`CodexAgenticClient`, validated.
 
@@ -120,6 +166,18 @@ class ClientOptions:
     - ``transport``: a ready :class:`~codex_python_sdk.Transport` instead of spawning codex.
     - ``client_name`` (``clientInfo.name``), ``experimental_api`` (default True),
       ``opt_out_notification_methods``.
+
+    A running app-server instead (see docs/scale.md, "Remote app-servers"; needs the ``[ws]`` extra):
+
+    - ``url``: ``ws://HOST:PORT``, ``wss://HOST:PORT`` or ``unix:///abs/path.sock`` of an app-server
+      started with ``codex app-server --listen ...``. Nothing is spawned; the options that shape a spawned
+      process (``codex_command``, ``app_server_args``, ``env``, ``process_cwd``, ``enabled_features``,
+      ``disabled_features``, ``enable_web_search``, ``server_config_overrides``) are an error with it:
+      configure the server where it runs.
+    - ``token`` / ``token_env``: the bearer token for a server started with ``--ws-auth`` (sent as
+      ``Authorization: Bearer``), or the name of an environment variable holding it, read at each
+      connect. Never shown in reprs, logs or errors.
+    - ``connect_timeout`` (default 10): seconds for the TCP connection, TLS and the WebSocket upgrade.
 
     Threads and turns:
 
@@ -160,6 +218,16 @@ class ClientOptions:
     - ``max_buffered_events`` (default 100,000): events a turn stream may hold for a consumer that reads
       slower than the app-server writes. Past it the turn is interrupted and the stream raises
       :class:`~codex_python_sdk.StreamOverflowError`; nothing is ever dropped silently.
+
+    Budgets and tracing (see docs/observability.md):
+
+    - ``budget``: a :class:`~codex_python_sdk.Budget` (``max_turns``, ``max_tokens``,
+      ``max_seconds_per_turn``) counted across this client's turns; past it a turn is interrupted and
+      :class:`~codex_python_sdk.BudgetExceededError` raised. Per call: ``budget=`` on the turn methods.
+    - ``tracer_provider``: the OpenTelemetry ``TracerProvider`` for the spans of turns, tool calls and
+      approvals (the ``[otel]`` extra). Default: the global one, once the application has set one up.
+    - ``capture_content``: record prompts, answers, commands and tool arguments/results in spans (default:
+      the ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` environment variable, else off).
     """
 
     def __init__(
@@ -191,17 +259,44 @@ class ClientOptions:
         on_hook_error: Callable[[HookError], object] | None = None,
         tools: Sequence[Tool | Callable[..., object]] | None = None,
         transport: Transport | None = None,
+        url: str | None = None,
+        token: str | None = None,
+        token_env: str | None = None,
+        connect_timeout: float | Unset | None = UNSET,
         client_name: str = "codex-python-sdk",
         experimental_api: bool = True,
         opt_out_notification_methods: Sequence[str] | None = None,
         hook_workers: int = 8,
         tool_workers: int = 8,
         max_buffered_events: int = 100_000,
+        budget: Budget | None = None,
+        tracer_provider: object | None = None,
+        capture_content: bool | None = None,
         stream_idle_timeout_seconds: float | Unset | None = UNSET,
         turn_timeout_seconds: float | Unset | None = UNSET,
         request_timeout_seconds: float | Unset | None = UNSET,
         approval_timeout_seconds: float | Unset | None = UNSET,
     ) -> None:
+        self.url, self.endpoint = _remote(
+            url,
+            transport=transport,
+            token=token,
+            token_env=token_env,
+            process_options={
+                "codex_command": codex_command is not None,
+                "app_server_args": app_server_args is not None,
+                "env": env is not None,
+                "process_cwd": process_cwd is not None,
+                "enabled_features": bool(enabled_features),
+                "disabled_features": bool(disabled_features),
+                "enable_web_search": bool(enable_web_search),
+                "server_config_overrides": bool(server_config_overrides),
+            },
+        )
+        self._token = Secret(token) if token is not None else None
+        self.token_env = token_env
+        self.connect_timeout = _timeout("connect_timeout", connect_timeout, UNSET, 10.0)
+        self._prelaunched = False  # set by the factories: the transport is one they started for us
         if app_server_args is not None and (
             isinstance(app_server_args, str) or not all(isinstance(a, str) for a in app_server_args)
         ):
@@ -266,6 +361,15 @@ class ClientOptions:
         self.hook_workers = hook_workers
         self.tool_workers = tool_workers
         self.max_buffered_events = max_buffered_events
+        if budget is not None:  # imported only then: this module is on the cold-start path
+            from ._usage import check_budget
+
+            budget = check_budget(budget)
+        self.budget = budget
+        if tracer_provider is not None and not callable(getattr(tracer_provider, "get_tracer", None)):
+            raise CodexAgenticError("tracer_provider must be an OpenTelemetry TracerProvider (or None)")
+        self.tracer_provider = tracer_provider
+        self.capture_content = None if capture_content is None else bool(capture_content)
         # Encode now so that a value without a TOML form fails at construction, not at connect.
         try:
             self.command_line_flags()
@@ -274,12 +378,27 @@ class ClientOptions:
 
     def __repr__(self) -> str:
         # Never the environment or hook objects: a repr ends up in logs and bug reports.
-        shown = {
-            "codex_command": self.codex_command,
-            "process_cwd": self.process_cwd,
-            "transport": type(self.transport).__name__ if self.transport is not None else None,
-        }
+        shown: dict[str, object] = (
+            {"url": self.endpoint.display, "token": self._token, "token_env": self.token_env}
+            if self.endpoint is not None
+            else {"codex_command": self.codex_command, "process_cwd": self.process_cwd}
+        )
+        shown["transport"] = type(self.transport).__name__ if self.transport is not None else None
         return "ClientOptions(" + ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None) + ")"
+
+    # -- a running app-server ----------------------------------------------------------------------------
+    def resolve_token(self) -> Secret | None:
+        """The bearer token for ``url``: ``token``, or the ``token_env`` variable as it is now (so a
+        rotated token is picked up by the next connect or ``reconnect()``)."""
+        if self.token_env is None:
+            return self._token
+        value = os.environ.get(self.token_env, "")
+        if not value:
+            raise CodexAgenticError(
+                f"token_env={self.token_env!r}: that environment variable is not set or empty"
+            )
+        _check_token(value, f"the {self.token_env} environment variable")
+        return Secret(value)
 
     # -- command line ----------------------------------------------------------------------------------
     def command_line_flags(self) -> list[str]:
@@ -343,4 +462,6 @@ class ClientOptions:
 
     def turn_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """Per-turn params: ``default_turn_params`` under the call's."""
+        if params is not None and not isinstance(params, Mapping):  # dict.update's own error is cryptic
+            raise TypeError(f"turn_params must be a dict, got {type(params).__name__}")
         return merge_params(self.default_turn_params, params)

@@ -124,6 +124,9 @@ class SyncStream(Iterator[T]):
         self._future: concurrent.futures.Future[None] | None = None
         self._buffer: list[Any] = []
         self._finished = False
+        # Set by the pump once the async iterator is closed (its turn interrupted): close() waits on it,
+        # because a cancelled run_coroutine_threadsafe future reports "done" before the task has ended.
+        self._closed_async = threading.Event()
 
     def __iter__(self) -> SyncStream[T]:
         return self
@@ -152,10 +155,14 @@ class SyncStream(Iterator[T]):
             else:
                 bridge.push(_END, last=True)
             finally:
-                aclose = getattr(agen, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                try:
+                    aclose = getattr(agen, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
+                finally:
+                    closed.set()
 
+        closed = self._closed_async
         coro = pump()
         try:
             self._future = self._portal.submit(coro)
@@ -200,8 +207,7 @@ class SyncStream(Iterator[T]):
         future = self._future
         if future is not None and not future.done():
             future.cancel()
-            with contextlib.suppress(BaseException):
-                future.result(timeout=timeout)
+            self._closed_async.wait(timeout)
         self._agen = None
 
     def __del__(self) -> None:

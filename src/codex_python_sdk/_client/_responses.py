@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
 from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
+from ._usage import Budget, check_budget
 
 # Importing the clients must stay cheap (docs/performance.md): the events and the input classes are
 # imported with the first turn.
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ..inputs import Prompt
     from ._options import ClientOptions
     from ._routing import Router
+    from ._usage import UsageLedger
 
 __all__ = ["Responses"]
 
@@ -34,6 +36,7 @@ class Responses:
         _options: ClientOptions
         _router: Router
         _turns: TurnTracker
+        _ledger: UsageLedger
 
         def _spawn(self, coro: Any) -> None: ...
         async def _connection(self) -> RpcConnection: ...
@@ -48,7 +51,9 @@ class Responses:
         method: str,
         params: dict[str, Any],
         turn_timeout: float | Unset | None,
+        budget: Budget | None = None,
     ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
+        check_budget(budget)
         conn = await self._connection()
         resolved = await self._prepare_thread(thread_id, thread_params)
         run = TurnRun(resolved, method)
@@ -63,6 +68,7 @@ class Responses:
             turn_timeout=limit,
             max_buffered=self._options.max_buffered_events,
             spawn=self._spawn,
+            watch=self._ledger.watch(resolved, method, params, budget),
         )
         return run, stream
 
@@ -73,12 +79,13 @@ class Responses:
         thread_params: Mapping[str, object] | None,
         turn_params: Mapping[str, object] | None,
         turn_timeout: float | Unset | None,
+        budget: Budget | None = None,
     ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
         from ..inputs import to_wire_input  # lazy (see the imports)
 
         wire_input = to_wire_input(prompt)  # bad input fails before anything is started
         params = {**self._options.turn_params(turn_params), "input": wire_input}
-        return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout)
+        return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout, budget)
 
     async def responses_events(
         self,
@@ -88,15 +95,17 @@ class Responses:
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
         Starts a thread when ``thread_id`` is None. Nothing is sent until iteration starts. Leaving the
         loop early (break, ``aclose()``, cancellation, a timeout) interrupts the turn on the server. A
         failed turn raises :class:`TurnFailedError` after its ``turn/completed`` event; ``turn_timeout``
-        (seconds; default: the client's) bounds the whole turn (:class:`TurnTimeoutError`).
+        (seconds; default: the client's) bounds the whole turn (:class:`TurnTimeoutError`); ``budget``
+        (a :class:`Budget`) limits this turn's tokens and time (:class:`BudgetExceededError`).
         """
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         async for event in self._events(run, stream):
             yield event
 
@@ -128,6 +137,7 @@ class Responses:
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[str]:
         """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
 
@@ -142,7 +152,7 @@ class Responses:
                     if event.type == "item/agentMessage/delta" and event.text_delta:
                         yield event.text_delta
             return
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         acc = TurnAccumulator(run.thread_id, keep_events=False)
         with acc.partial_on_stop(run):
             async with _closing(stream):
@@ -167,6 +177,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run one turn to the end and return an :class:`AgentResponse`.
 
@@ -181,7 +192,7 @@ class Responses:
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
             )
             return await _collect_events(events, thread_id or "", include_events)
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         return await self._collect(run, stream, include_events)
 
     async def _collect(
@@ -222,6 +233,7 @@ class Responses:
         delivery: str | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run a code review on a thread to the end, like a turn (``target`` e.g. ``{"type":
         "uncommittedChanges"}`` or ``{"type": "custom", "instructions": "..."}``).
@@ -230,7 +242,7 @@ class Responses:
         ``turn_timeout`` interrupts the review on the server, as for any turn.
         """
         params = self._review_params(target, delivery)
-        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
         return await self._collect(run, stream, include_events)
 
     async def review_events(
@@ -240,10 +252,11 @@ class Responses:
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`)."""
         params = self._review_params(target, delivery)
-        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
         async for event in self._events(run, stream):
             yield event
 

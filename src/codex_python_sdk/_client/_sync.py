@@ -23,7 +23,7 @@ from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
     from .._transport import Transport
-    from ..events import TypedEvent
+    from ..events import TypedEvent, Usage
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
+    from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
     from ._portal import SyncStream
 
 __all__ = ["CodexAgenticClient"]
@@ -170,6 +171,20 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
     def stderr_tail(self) -> list[str]:
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens this client has seen used, on all its threads, since it was made."""
+        return self._async.usage
+
+    def thread_usage(self, thread_id: str) -> Usage | None:
+        """A thread's token total as codex last reported it to this client (None: no report yet)."""
+        return self._async.thread_usage(thread_id)
+
+    @property
+    def rate_limits(self) -> RateLimitSnapshot | None:
+        """The latest ``account/rateLimits/updated`` snapshot (sparse updates merged), or None."""
+        return self._async.rate_limits
 
     # -- raw and typed protocol access -----------------------------------------------------------------
     def request(

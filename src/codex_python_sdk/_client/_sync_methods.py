@@ -58,8 +58,10 @@ if TYPE_CHECKING:
     from ._async import AsyncCodexAgenticClient
     from ._options import ClientOptions
     from ._portal import Portal, SyncStream
+    from ._reconnect import ReconnectReport
     from ._seed_attrs import SeedAttributes
     from ._seed_methods import ThreadPage
+    from ._usage import Budget
 
 
 class SyncMethods(SeedAttributes):
@@ -73,6 +75,13 @@ class SyncMethods(SeedAttributes):
         # The seed's option attributes (client.env ...) are the async client's.
         return self._async._options
 
+    def reconnect(self) -> ReconnectReport:
+        """Replace the connection and resume the threads that were loaded on the old one.
+
+        Blocking twin of ``AsyncCodexAgenticClient.reconnect``.
+        """
+        return self._portal.call(self._async.reconnect())
+
     def responses_events(
         self,
         *,
@@ -81,6 +90,7 @@ class SyncMethods(SeedAttributes):
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
@@ -94,6 +104,7 @@ class SyncMethods(SeedAttributes):
                 thread_params=thread_params,
                 turn_params=turn_params,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -105,6 +116,7 @@ class SyncMethods(SeedAttributes):
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[str]:
         """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
 
@@ -118,6 +130,7 @@ class SyncMethods(SeedAttributes):
                 thread_params=thread_params,
                 turn_params=turn_params,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -130,6 +143,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run one turn to the end and return an :class:`AgentResponse`.
 
@@ -143,6 +157,7 @@ class SyncMethods(SeedAttributes):
                 turn_params=turn_params,
                 include_events=include_events,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -154,6 +169,7 @@ class SyncMethods(SeedAttributes):
         delivery: str | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run a code review on a thread to the end, like a turn (``target`` e.g. ``{"type":
         "uncommittedChanges"}`` or ``{"type": "custom", "instructions": "..."}``).
@@ -162,7 +178,12 @@ class SyncMethods(SeedAttributes):
         """
         return self._portal.call(
             self._async.review(
-                thread_id, target, delivery=delivery, include_events=include_events, turn_timeout=turn_timeout
+                thread_id,
+                target,
+                delivery=delivery,
+                include_events=include_events,
+                turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -173,6 +194,7 @@ class SyncMethods(SeedAttributes):
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`).
 
@@ -180,7 +202,9 @@ class SyncMethods(SeedAttributes):
         starts; ``close()`` stops it.
         """
         return self._portal.iterate(
-            self._async.review_events(thread_id, target, delivery=delivery, turn_timeout=turn_timeout)
+            self._async.review_events(
+                thread_id, target, delivery=delivery, turn_timeout=turn_timeout, budget=budget
+            )
         )
 
     def thread_start(self, *, params: Mapping[str, object] | None = None) -> ThreadStartResponse:

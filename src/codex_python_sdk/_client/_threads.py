@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..hooks import RequestContext
     from ..tools import ToolRegistry
     from ._options import ClientOptions
+    from ._usage import UsageLedger
 
 __all__ = ["Threads"]
 
@@ -31,6 +32,7 @@ class Threads:
     if TYPE_CHECKING:
         _options: ClientOptions
         _loaded_threads: set[str]
+        _ledger: UsageLedger
         _tool_registry: ToolRegistry | None
         _tool_runner: CallableRunner
 
@@ -42,6 +44,7 @@ class Threads:
             thread = result.get("thread")
             if isinstance(thread, dict) and isinstance(thread.get("id"), str):
                 self._loaded_threads.add(thread["id"])
+                self._ledger.thread_loaded(result)  # the model and provider, for traces
         elif method in _UNLOADING and isinstance(params, Mapping):
             # Not loaded any more: the next turn on it must resume (and so get the server's answer, e.g.
             # "archived"), even if the thread/closed or thread/archived notification has not arrived yet.

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     CodexAgenticError,
+    RpcError,
     StreamIdleTimeoutError,
     StreamOverflowError,
     TurnInProgressError,
@@ -40,6 +41,7 @@ from ._routing import EventQueue, Router
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from ..events import AgentResponse, ResponseEvent
+    from ._usage import TurnWatch
 
 __all__ = ["TurnAccumulator", "TurnRun", "TurnTracker", "turn_messages"]
 
@@ -47,6 +49,7 @@ logger = logging.getLogger("codex_python_sdk")
 
 INTERRUPT_TIMEOUT = 10.0
 """Seconds to wait for ``turn/interrupt``'s answer, and then for the interrupted turn to end."""
+_NOT_ACTIVE = ": no active turn to interrupt"  # codex 0.163's answer to an interrupt that came too early
 
 
 class TurnRun:
@@ -60,8 +63,10 @@ class TurnRun:
         "method",
         "running_id",
         "start_future",
+        "started",
         "thread_id",
         "turn_id",
+        "watch",
     )
 
     def __init__(self, thread_id: str, method: str = "turn/start") -> None:
@@ -72,10 +77,15 @@ class TurnRun:
         self.running_id: str | None = None
         """The id ``turn/interrupt`` needs (a review's inner turn); None: :attr:`turn_id`."""
         self.start_future: asyncio.Future[Any] | None = None
+        self.watch: TurnWatch | None = None
+        """The turn's budget and trace, if it has any (see ``_usage.py``)."""
         self.completed = False
         self.abandoned = False
         self.interrupting = False
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.started: asyncio.Future[None] = loop.create_future()
+        """Resolved when ``turn/started`` announced the turn (codex refuses to interrupt it before)."""
+        self.done: asyncio.Future[None] = loop.create_future()
         """Resolved when the turn has ended on the server (or can no longer be waited for)."""
 
     def finish(self) -> None:
@@ -149,6 +159,8 @@ class TurnTracker:
                     run.running_id = turn_id
             if run is None:
                 self._foreign[thread_id] = turn_id
+            elif run.turn_id in (turn_id, root, None) and not run.started.done():
+                run.started.set_result(None)
         elif method == "turn/completed":
             if self._foreign.get(thread_id) is not None:
                 del self._foreign[thread_id]
@@ -156,6 +168,10 @@ class TurnTracker:
                 del self._inner[key]
             if run is not None and run.turn_id is not None and turn_id in (run.turn_id, run.running_id):
                 self.release(run)
+
+    def run_of(self, thread_id: str) -> TurnRun | None:
+        """The turn of ours running (or starting) on the thread, if any."""
+        return self._ours.get(thread_id)
 
     def forget_thread(self, thread_id: str) -> None:
         """The thread was closed or unloaded: nothing runs on it any more."""
@@ -242,8 +258,12 @@ async def turn_messages(
     turn_timeout: float | None,
     max_buffered: int,
     spawn: Callable[[Any], None],
+    watch: TurnWatch | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Start ``run`` (``run.method`` with ``params``) and yield its messages, ``turn/completed`` last."""
+    """Start ``run`` (``run.method`` with ``params``) and yield its messages, ``turn/completed`` last.
+
+    ``watch`` (budgets, tracing) may refuse the turn before anything is sent and stop it later.
+    """
     thread_id = run.thread_id
     deadline = time.monotonic() + turn_timeout if turn_timeout is not None else None
     await tracker.reserve(run)
@@ -257,11 +277,20 @@ async def turn_messages(
 
     # Subscribed before the start request: events may beat its response.
     sub = router.subscribe_turn(thread_id, max_buffered, overflow)
+    if watch is not None:
+        try:
+            watch.begin(run, sub.queue.fail)
+        except BaseException:  # refused by a budget: nothing was sent
+            sub.close()
+            tracker.release(run)
+            raise
     try:
         run.start_future = conn.start_request(run.method, {**params, "threadId": thread_id})
         # Shielded: a cancel here must not cancel the request; its answer names the turn to interrupt.
         result = await asyncio.shield(run.start_future)
         run.turn_id = _turn_id_of(run.method, result)
+        if watch is not None:
+            watch.started(run.turn_id)
         if run.running_id is None and run.method == "review/start":
             run.running_id = tracker.running_id(thread_id, run.turn_id) if run.turn_id else None
             if run.running_id == run.turn_id:
@@ -278,9 +307,16 @@ async def turn_messages(
             if msg.get("method") == "turn/completed":
                 run.completed = True
                 tracker.release(run)
+                if watch is not None:
+                    watch.completed(msg)
+                    watch.end()
                 yield msg
                 return
             yield msg
+    except BaseException as exc:
+        if watch is not None:
+            watch.end(exc)
+        raise
     finally:
         sub.close()
         if not run.completed:
@@ -310,9 +346,7 @@ async def interrupt_later(conn: RpcConnection, tracker: TurnTracker, run: TurnRu
             return
         target = run.running_id or await tracker.running_id_soon(run.thread_id, run.turn_id)
         logger.debug("interrupting abandoned turn %s of thread %s", target, run.thread_id)
-        await conn.request(
-            "turn/interrupt", {"threadId": run.thread_id, "turnId": target}, timeout=INTERRUPT_TIMEOUT
-        )
+        await _interrupt(conn, run, target)
         await asyncio.wait_for(asyncio.shield(run.done), INTERRUPT_TIMEOUT)
     except asyncio.CancelledError:
         tracker.release(run)  # the client is closing
@@ -320,6 +354,27 @@ async def interrupt_later(conn: RpcConnection, tracker: TurnTracker, run: TurnRu
     except Exception as exc:  # best effort: the turn may have finished meanwhile
         logger.debug("interrupt of abandoned turn on thread %s: %s", run.thread_id, exc)
         tracker.release(run)
+
+
+async def _interrupt(conn: RpcConnection, run: TurnRun, target: str) -> None:
+    """Send ``turn/interrupt``, again while codex says the turn is not active yet (bounded).
+
+    codex answers ``turn/start`` before the turn is active and refuses to interrupt it until then ("no
+    active turn to interrupt"): a turn abandoned that early is interrupted once ``turn/started`` came.
+    """
+    deadline = time.monotonic() + INTERRUPT_TIMEOUT
+    params = {"threadId": run.thread_id, "turnId": target}
+    while True:
+        try:
+            await conn.request("turn/interrupt", params, timeout=INTERRUPT_TIMEOUT)
+            return
+        except RpcError as exc:
+            if not exc.message.endswith(_NOT_ACTIVE) or run.done.done() or time.monotonic() > deadline:
+                raise
+        if run.started.done():  # announced, yet not interruptible: give codex a moment
+            await asyncio.sleep(0.05)
+        else:  # polled too: a client may have opted out of turn/started
+            await asyncio.wait({run.started, run.done}, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
 
 
 class TurnAccumulator:
@@ -338,6 +393,9 @@ class TurnAccumulator:
         self._deltas: dict[str, list[str]] = {}
         self._last_agent_item: str | None = None
         self.usage: dict[str, Any] | None = None
+        from ..events._usage import TurnUsageCounter  # lazy (see the imports)
+
+        self._turn_usage = TurnUsageCounter()
         self.diff: str | None = None
         self.status = "inProgress"
         self.error: dict[str, Any] | None = None
@@ -359,7 +417,9 @@ class TurnAccumulator:
                 self.items.append(item)
         elif method == "thread/tokenUsage/updated":
             usage = params.get("tokenUsage")
-            self.usage = usage if isinstance(usage, dict) else self.usage
+            if isinstance(usage, dict):
+                self.usage = usage
+                self._turn_usage.add(usage)
         elif method == "turn/diff/updated":
             diff = params.get("diff")
             self.diff = diff if isinstance(diff, str) else self.diff
@@ -440,6 +500,7 @@ class TurnAccumulator:
             usage=self.usage,
             items=self.items,
             diff=self.diff,
+            turn_usage=self._turn_usage.usage,
         )
 
     def raise_if_failed(self) -> AgentResponse:

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from .._redact import excerpt, redact
-from .._transport import Transport
+from .._transport import ConnectionLost, Transport
 from .._unset import UNSET, Unset
 from ..errors import (
     AppServerConnectionError,
@@ -85,6 +85,7 @@ class RpcConnection:
         self._close_callbacks: list[Callable[[AppServerConnectionError], None]] = []
         self.close_error: AppServerConnectionError | None = None
         self._closing = False
+        self._close_reason: AppServerConnectionError | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
@@ -217,16 +218,23 @@ class RpcConnection:
         if self.close_error is not None:
             return
         code = self.transport.returncode
-        if self._closing:
-            error: AppServerConnectionError = ClientClosedError(
+        if self._closing and self._close_reason is not None:
+            error: AppServerConnectionError = self._close_reason
+        elif self._closing:
+            error = ClientClosedError(
                 "the client was closed", stderr_tail=self.transport.stderr_tail(), returncode=code
             )
         else:
-            what = "app-server connection closed" if code is None else f"app-server exited with code {code}"
-            if exc is not None:
-                what += f" ({exc})"
+            if code is None and isinstance(exc, ConnectionLost):  # the transport said it in words
+                what = str(exc)
+            else:
+                what = (
+                    "app-server connection closed" if code is None else f"app-server exited with code {code}"
+                )
+                if exc is not None:
+                    what += f" ({exc})"
             error = AppServerConnectionError(
-                f"{what}; the client is closed, create a new one",
+                f"{what}; the client is closed: call reconnect() or create a new one",
                 stderr_tail=self.transport.stderr_tail(),
                 returncode=code,
             )
@@ -336,10 +344,11 @@ class RpcConnection:
         """Wait for the transport's write buffer to drain."""
         await self.transport.drain()
 
-    async def aclose(self) -> None:
+    async def aclose(self, reason: AppServerConnectionError | None = None) -> None:
         """Close the transport (gracefully, then forcefully) and fail what is still pending with
-        :class:`ClientClosedError`."""
+        ``reason`` (default: :class:`ClientClosedError`)."""
         self._closing = True
+        self._close_reason = reason
         await self.transport.aclose()
         self.connection_lost(None)
 

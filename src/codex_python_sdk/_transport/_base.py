@@ -5,7 +5,12 @@ from __future__ import annotations
 import abc
 from typing import Protocol
 
-__all__ = ["Receiver", "Transport"]
+__all__ = ["ConnectionLost", "Receiver", "Transport"]
+
+
+class ConnectionLost(ConnectionError):
+    """What a transport passes to :meth:`Receiver.connection_lost` when it can say in words why the
+    connection ended (e.g. "the app-server at ws://… closed the connection"): used as the error message."""
 
 
 class Receiver(Protocol):

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._redact import excerpt
+from .._redact import excerpt, redact_text
 from ._base import Receiver, Transport
 from ._binary import ResolvedBinary
 from ._spawn import popen_app_server
@@ -236,6 +236,7 @@ class StdioTransport(Transport):
         text = line.decode("utf-8", "replace").rstrip()
         if "\x1b" in text:
             text = _ANSI.sub("", text)
+        text = redact_text(text)  # the tail ends up in logs and in error messages users print
         if text:
             self._stderr.append(text)
             if logger.isEnabledFor(logging.DEBUG):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..testing import FakeHome, FakeModel, Reply
 
-__all__ = ["FakeBackend", "expected_answer"]
+__all__ = ["FakeBackend", "count_words", "expected_answer", "run_replies"]
 
 # Files the scripted ``ls`` of the events case finds in the temporary workspace.
 WORKSPACE_FILES = {"README.md": "# demo workspace\n", "main.py": "print('hello')\n", "data.csv": "a,b\n1,2\n"}
@@ -29,6 +29,43 @@ def expected_answer(prompt: str) -> str:
     """What the fake model answers ``prompt``: X for "Reply with exactly: X", otherwise a fixed text."""
     match = _EXACTLY.search(prompt)
     return match.group(1).strip() if match else "FAKE_MODEL_OK"
+
+
+def count_words(text: str) -> int:
+    """Count the words of a text.
+
+    Args:
+        text: The text whose words are counted.
+    """
+    return len(text.split())
+
+
+def _words(count: int) -> str:
+    return f"{count} word" + ("" if count == 1 else "s")
+
+
+def run_replies(prompt: str) -> list[Reply]:
+    """The fake model's turn for ``codex-python-sdk run --fake-model PROMPT``: it thinks, asks to list the
+    workspace outside the sandbox (an approval: declined unless ``--allow ls`` or ``--ask``), calls the
+    CLI's Python tool ``count_words`` on the prompt and answers."""
+    from ..testing import Reply
+
+    match = _EXACTLY.search(prompt)
+    answer = (
+        match.group(1).strip()
+        if match
+        else f"Your prompt has **{_words(count_words(prompt))}**. (This answer comes from the built-in fake "
+        "model: run without `--fake-model` to ask a real one.)"
+    )
+    thinking = Reply.reasoning(["Let me look around the workspace,", "then count the words of the prompt."])
+    listing = Reply.shell("ls", escalated=True, justification="see which files the workspace has")
+    return [
+        Reply.items(thinking, listing).with_usage(1200, 40, reasoning_output_tokens=16),
+        Reply.tool_call("count_words", {"text": prompt}).with_usage(1300, 20, cached_input_tokens=1024),
+        Reply.text(answer, deltas=max(1, min(12, len(answer) // 8))).with_usage(
+            1350, 30, cached_input_tokens=1280
+        ),
+    ]
 
 
 class FakeBackend:
@@ -114,6 +151,10 @@ class FakeBackend:
             replies = [self.hanging]
         else:
             return
+        self.queue(replies)
+
+    def queue(self, replies: list[Reply]) -> None:
+        """Make ``replies`` the model's answers, in order (dropping any left over)."""
         model = self.model
         model.clear()  # a failed earlier case must not leave its answers to this one
         model.on_compaction(COMPACTION_SUMMARY)

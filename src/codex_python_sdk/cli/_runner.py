@@ -14,6 +14,7 @@ from typing import TextIO
 __all__ = ["CaseResult", "Runner", "Skip", "StopRun"]
 
 _DETAIL_LIMIT = 160
+_TAG_COLORS = {"PASS": "32", "FAIL": "1;31", "SKIP": "33", "INFO": "2"}  # SGR codes when colour is on
 
 
 class Skip(Exception):
@@ -47,10 +48,17 @@ class Runner:
     before_case: Callable[[str], None] | None = None
     """Called with the case name before it runs (the fake model scripts its replies there)."""
     results: list[CaseResult] = field(default_factory=list)
+    color: bool = False
+    """Colour the ``[PASS]`` / ``[FAIL]`` / ``[SKIP]`` / ``[INFO]`` tags (ANSI)."""
+
+    def _tag(self, status: str) -> str:
+        if not self.color:
+            return f"[{status}]"
+        return f"\x1b[{_TAG_COLORS.get(status, '0')}m[{status}]\x1b[0m"
 
     def _record(self, name: str, status: str, detail: str) -> None:
         self.results.append(CaseResult(name, status, detail))
-        self.out.write(f"[{status}] {name}: {detail}\n")
+        self.out.write(f"{self._tag(status)} {name}: {detail}\n")
         self.out.flush()
 
     def run(self, name: str, case: Callable[[], str]) -> bool:
@@ -81,7 +89,7 @@ class Runner:
 
     def info(self, text: str) -> None:
         """Print an ``[INFO]`` line."""
-        self.out.write(f"[INFO] {text}\n")
+        self.out.write(f"{self._tag('INFO')} {text}\n")
         self.out.flush()
 
     def count(self, status: str) -> int:

@@ -3,10 +3,15 @@
 ::
 
     codex-python-sdk-demo                       # smoke: a thread, a reply, a stream (your codex login)
+    codex-python-sdk-demo --mode demo --fake-model   # offline: the story of one agent session, then checks
     codex-python-sdk-demo --mode demo           # + events, threads, catalogue, account
     codex-python-sdk-demo --mode full           # + review, interrupt, rollback, compaction
     codex-python-sdk-demo --mode full --fake-model   # all of it offline: no account, no network
     codex-python-sdk-demo doctor                # is codex found, which one, does the app-server start?
+
+With ``--fake-model``, the demo and full modes first tell a story: one agent session (streamed reasoning
+and answer, a command approved by a rule, a file change with its diff, a Python tool call, the turn's
+usage) shown with the live view, as a user of the SDK would see it; ``--no-story`` skips it.
 
 Each case prints ``[PASS] name: ...``, ``[FAIL] name: Error: message`` or ``[SKIP] name: reason``, then
 ``=== SUMMARY ===``. The exit status is 1 when a case failed (``--strict`` stops at the first failure).
@@ -26,6 +31,7 @@ from typing import Any, TextIO
 from ._cases import DEMO, FULL, SMOKE, DemoCases
 from ._fake import FakeBackend
 from ._runner import Runner, StopRun
+from ._story import run_story
 
 __all__ = ["PERMISSIVE_HOOKS", "build_parser", "main", "run_demo"]
 
@@ -65,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run offline against the built-in scripted fake model, in a temporary CODEX_HOME",
     )
     parser.add_argument(
-        "--color", default="auto", choices=("auto", "off", "soft", "vivid"), help="colours of --show-events"
+        "--no-story", action="store_true", help="skip the story (demo and full modes with --fake-model)"
+    )
+    parser.add_argument(
+        "--color",
+        default="auto",
+        choices=("auto", "off", "soft", "vivid"),
+        help="colours of the tags and of --show-events",
     )
     return parser
 
@@ -93,7 +105,10 @@ def _backend(args: argparse.Namespace) -> Iterator[tuple[Any, FakeBackend | None
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Run the cases ``args.mode`` selects, print the summary, return the exit status."""
-    runner = Runner(out=out, strict=args.strict)
+    from ..render import resolve_color_mode
+
+    # The tags take colour where the live view would (a terminal, CLICOLOR_FORCE; never with NO_COLOR).
+    runner = Runner(out=out, strict=args.strict, color=resolve_color_mode(args.color, out) != "off")
     try:
         with _backend(args) as (client, fake):
             if fake is not None:
@@ -108,6 +123,13 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
                 "permissive hooks: commands and file changes are accepted, tool questions get empty answers "
                 "(the SDK's default is to decline)"
             )
+            if fake is not None and args.mode != "smoke" and not args.no_story:
+                runner.info(
+                    "the story: one agent session as a user sees it. The model is the built-in fake "
+                    "(scripted); the codex app-server, its sandbox, approvals and tools are real"
+                )
+                out.write("\n")  # the story stands apart from the checks around it
+                runner.run("story", lambda: run_story(fake, out))
             cases = DemoCases(client, args, runner, fake)
             cases.run(SMOKE)
             if args.mode == "smoke":
@@ -144,5 +166,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["doctor"]:
         from .doctor import main as doctor_main
 
-        return doctor_main(arguments[1:])
+        return doctor_main(arguments[1:], prog="codex-python-sdk-demo doctor")
     return run_demo(build_parser().parse_args(arguments), sys.stdout)

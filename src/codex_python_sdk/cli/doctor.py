@@ -1,4 +1,4 @@
-"""``codex-python-sdk-demo doctor`` (or ``python -m codex_python_sdk doctor``): is the setup usable?
+"""``codex-python-sdk doctor`` (also ``codex-python-sdk-demo doctor``): is the setup usable?
 
 Checks, in order: which codex binary the SDK resolves and by which step (``codex_command``,
 ``$CODEX_PYTHON_SDK_CODEX``, the bundled ``openai-codex-cli-bin``, ``codex`` on PATH); its ``--version``;
@@ -78,9 +78,9 @@ def run_doctor(out: TextIO, *, codex_command: str | None = None, timeout: float 
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "codex-python-sdk doctor") -> int:
     """``doctor [--codex PATH]``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="codex-python-sdk-demo doctor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--codex", help="check this codex executable instead of the resolved one")
     args = parser.parse_args(list(argv or []))
     return run_doctor(sys.stdout, codex_command=args.codex)

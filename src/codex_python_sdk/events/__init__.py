@@ -1,5 +1,5 @@
 """What streams and turns hand back: ``ResponseEvent`` (and its typed subclasses), ``AgentResponse``,
-``CommandExecEvent``.
+``CommandExecEvent``, ``Usage``.
 
 The names and fields are the seed's. Streams (``responses_events``, ``review_events``,
 ``notifications``) yield :data:`TypedEvent`: for each method of the pinned protocol a ``ResponseEvent``
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._response import CommandExecEvent as CommandExecEvent
     from ._response import TurnStatus as TurnStatus
     from ._typed import *  # noqa: F403
+    from ._usage import Usage as Usage
 
 # Every name loads on first access (PEP 562), so that each part comes when it is first needed: the
 # AgentResponse dataclass when a turn ends, the event classes (with the ~100 generated ones of ``_typed``)
@@ -38,6 +39,7 @@ _HAND_WRITTEN = {
     "ThreadReadyEvent": "._event",
     "TurnStatus": "._response",
     "UnknownEvent": "._event",
+    "Usage": "._usage",
 }
 
 

@@ -228,7 +228,10 @@ class ResponseEvent:
             for name in ("type", "phase", "thread_id", "turn_id", "item_id", "text_delta", "message_text")
             if getattr(self, name) is not None
         )
-        return f"{type(self).__name__}({shown})"
+        # A repr ends up in logs and bug reports: a key the server echoed in a message must not.
+        from .._redact import redact_text
+
+        return redact_text(f"{type(self).__name__}({shown})")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ResponseEvent):

@@ -14,8 +14,10 @@ a tiny OpenAI Responses API server whose answers you script with :class:`Reply`:
 
 Also here: the pytest plugin (fixtures ``codex_fake_model``, ``codex_client``, ``codex_async_client``;
 see :mod:`codex_python_sdk.testing.pytest_plugin`), cassettes (:func:`record`,
-:class:`RecordingTransport`, :class:`ReplayTransport`, :class:`Cassette`) and a scripted MCP server
-(:class:`FakeMcpServer`). Names are imported lazily; importing this package starts nothing.
+:class:`RecordingTransport`, :class:`ReplayTransport`, :class:`Cassette`), a scripted MCP server
+(:class:`FakeMcpServer`), and app-servers listening on a socket for remote clients
+(:meth:`FakeHome.serve`, :class:`ListeningAppServer`). Names are imported lazily; importing this
+package starts nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from ._replay import ReplayAnswer, ReplayTransport
     from ._requests import COMPACTION_PROMPT_PREFIX, ModelRequest, ModelRequestKind
     from ._script import Reply
+    from ._serve import ListeningAppServer
     from ._wiring import AsyncFakeModelClient, FakeHome, FakeModelClient, record
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "FakeModel",
     "FakeModelClient",
     "Gate",
+    "ListeningAppServer",
     "ModelRequest",
     "RecordingTransport",
     "ReplayAnswer",
@@ -73,6 +77,7 @@ _WHERE = {
     "ReplayTransport": "._replay",
     "ReplayAnswer": "._replay",
     "FakeMcpServer": "._mcp_server",
+    "ListeningAppServer": "._serve",
 }
 
 

@@ -32,6 +32,7 @@ from ..errors import CodexAgenticError
 if TYPE_CHECKING:
     from ._cassette import RecordingTransport
     from ._fake_model import FakeModel
+    from ._serve import ListeningAppServer
 
 __all__ = ["AsyncFakeModelClient", "FakeHome", "FakeModelClient", "record"]
 
@@ -91,6 +92,7 @@ class FakeHome:
             raise ValueError("refusing to use the real ~/.codex as a test CODEX_HOME")
         self._lock = threading.Lock()
         self._clients: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._servers: list[ListeningAppServer] = []
         self._users = 0
         self._auto = False  # True: delete when the last client closes (homes made for one client)
         self._closed = False
@@ -157,6 +159,20 @@ class FakeHome:
             _record(client, record)
         return client
 
+    def serve(
+        self, listen: str = "ws://127.0.0.1:0", *, token: str | bool | None = None
+    ) -> ListeningAppServer:
+        """Start ``codex app-server --listen LISTEN`` in this home (the fake model's overrides and
+        environment) and return it once it accepts connections; connect with ``url=server.url``.
+
+        ``listen``: ``ws://127.0.0.1:0`` (a free port) or ``unix:///abs/path.sock``. ``token=True`` (a
+        made-up token) or a string requires that capability token (``token=server.token``). The process
+        is killed when the server is closed or this home closes.
+        """
+        from ._serve import ListeningAppServer
+
+        return ListeningAppServer(self, listen, token=token).start()
+
     # ------------------------------------------------------------------ lifetime
 
     def _acquire(self, client: Any) -> None:
@@ -184,6 +200,8 @@ class FakeHome:
             self._closed = True
             clients = list(self._clients)
             self._clients = weakref.WeakSet()
+        for server in list(self._servers):
+            server.close()
         for client in clients:
             if isinstance(client, FakeModelClient):
                 client.close()
