@@ -15,21 +15,24 @@ import sys
 CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient"
 
 # Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
-# of sync hooks and tools), at the first connect (the connection and orjson, the transport, the
-# server-request machinery), turn (inputs, AgentResponse), event (the generated classes), request (hooks),
-# or never unless used (policy, tools, the protocol models, rendering, the test kit, OpenTelemetry). Of the
-# events, only the token counts (``events._usage``, written without dataclasses) come with the clients.
+# of sync hooks and tools, the routing of notifications, the token counts), at the first connect (the
+# connection and orjson, the transport, the server-request machinery), turn (inputs, AgentResponse), event
+# (the generated classes), request (hooks), or never unless used (policy, tools, the protocol models,
+# rendering, the test kit, OpenTelemetry, reconnect()).
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
     "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
+    "codex_python_sdk._client._notifications",
+    "codex_python_sdk._client._reconnect",
+    "codex_python_sdk._client._routing",
     "codex_python_sdk._client._server_requests",
     "codex_python_sdk._client._toml",
     "codex_python_sdk._redact",
     "codex_python_sdk._rpc",
     "codex_python_sdk._transport",
     "codex_python_sdk._telemetry",
-    "codex_python_sdk.events._event",
+    "codex_python_sdk.events",
     "codex_python_sdk.events._response",
     "codex_python_sdk.events._typed",
     "codex_python_sdk.hooks",
@@ -99,7 +102,12 @@ def test_making_the_clients_loads_their_loop_thread_and_runners() -> None:
         "sync.close()"
     )
     new = _new_modules(f"import asyncio\n{CLIENTS}", code)
-    assert {"codex_python_sdk._callables", "codex_python_sdk._client._portal"} <= set(new)
+    made = {
+        "codex_python_sdk._callables",
+        "codex_python_sdk._client._portal",
+        "codex_python_sdk.events._usage",
+    }
+    assert made <= set(new)
     assert [m for m in ("codex_python_sdk._rpc", "orjson") if m in new] == []
 
 

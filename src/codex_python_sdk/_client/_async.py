@@ -20,9 +20,7 @@ from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticEr
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
 from ._options import HOOK_NAMES, ClientOptions
-from ._reconnect import ReconnectReport, resume_threads
 from ._responses import Responses
-from ._routing import Listener, Router
 from ._seed_methods import SeedMethods
 from ._threads import Threads
 from ._turns import TurnTracker
@@ -48,6 +46,7 @@ if TYPE_CHECKING:
     from ..protocol._methods import AsyncRpcMethods
     from ..tools import ToolRegistry
     from ._notifications import NotificationStream
+    from ._reconnect import ReconnectReport
     from ._server_requests import ServerRequestDispatcher
 
 __all__ = ["AsyncCodexAgenticClient"]
@@ -118,7 +117,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             from ..tools import ToolRegistry  # imported only when tools are used
 
             self._tool_registry = ToolRegistry(options.tools)
-        from .._callables import CallableRunner  # with the first client, not with the clients' import
+        # With the first client, not with the clients' import (docs/performance.md).
+        from .._callables import CallableRunner
+        from ._routing import Router
 
         self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)
         self._tool_runner = CallableRunner("codex-sdk-tool", options.tool_workers)
@@ -385,6 +386,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 raise
             self._dead = None
             self._loaded_threads.clear()
+            from ._reconnect import resume_threads
+
             report = await resume_threads(threads, self._resume_one)
         if report.failed:
             logger.warning("reconnect(): threads that could not be resumed: %s", report)
@@ -404,6 +407,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         for task in list(self._tasks):
             task.cancel()
         old_errors = self._dispatcher.errors if self._dispatcher is not None else ()
+        from ._routing import Router
+
         self._router, self._turns = Router(), TurnTracker()
         self._dispatcher = None
         self._carried_hook_errors = list(old_errors)
@@ -537,6 +542,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         """
         self._check_open()
         from ._notifications import NotificationStream  # with the events it yields (see the imports)
+        from ._routing import Listener
 
         which = Listener._ALL if isinstance(thread_id, Unset) else thread_id
         return NotificationStream(self, self._router.add_listener(methods, which, maxsize))

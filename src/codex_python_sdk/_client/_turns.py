@@ -35,12 +35,12 @@ from ..errors import (
     TurnTimeoutError,
     turn_failed_error,
 )
-from ._routing import EventQueue, Router
 
 # Importing the clients must stay cheap (docs/performance.md): the events are imported with the first turn.
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from ..events import AgentResponse, ResponseEvent
+    from ._routing import EventQueue, Router
     from ._usage import TurnWatch
 
 __all__ = ["TurnAccumulator", "TurnRun", "TurnTracker", "turn_messages"]

@@ -19,14 +19,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BudgetExceededError
-from ..events import Usage
-from ..events._usage import TurnUsageCounter
 
-# _telemetry (and json) is imported with the first turn's watch, not with the clients (docs/performance.md).
+# Imported where first needed, not with the clients (docs/performance.md): the token counts when a client
+# is made, _telemetry (and json) with the first turn's watch.
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from .. import _telemetry
+    from ..events._usage import Usage
     from ..hooks import RequestContext
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
     from ._turns import TurnRun, TurnTracker
@@ -120,6 +120,8 @@ class UsageLedger:
         self.budget = budget
         self.tracer_provider = tracer_provider
         self.capture_content = capture_content
+        from ..events._usage import Usage
+
         self.total = Usage()
         self.turns = 0
         self.rate_limits: dict[str, Any] | None = None
@@ -186,6 +188,8 @@ class UsageLedger:
     def _token_usage(self, thread_id: str, token_usage: Any) -> None:
         if type(token_usage) is not dict:
             return
+        from ..events._usage import Usage  # loaded with the client
+
         total = Usage.from_wire(token_usage.get("total"))
         before = self._threads.get(thread_id)
         # A thread first seen here (resumed): only its last request counts as this client's use.
@@ -252,6 +256,8 @@ class TurnWatch:
         self._make_trace = make_trace
         self.trace: _telemetry.TurnTrace | None = None
         """Made when the turn begins (so a turn that never starts leaves no span open)."""
+        from ..events._usage import TurnUsageCounter  # loaded with the client
+
         self.counter = TurnUsageCounter()
         self.status = "inProgress"
         self.error_type: str | None = None
@@ -313,6 +319,8 @@ class TurnWatch:
         run, stop, self._stop = self._run, self._stop, None
         if run is None or stop is None or run.completed:
             return
+        from ..events._usage import Usage  # loaded with the client
+
         stop(
             BudgetExceededError(
                 f"the turn on thread {run.thread_id} went past its budget {name}={limit:g} ({used:g}); "
