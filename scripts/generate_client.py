@@ -118,6 +118,8 @@ SYNC_HEADER = '''"""Sync forwarding methods of ``CodexAgenticClient``.
 
 from __future__ import annotations
 
+from typing import overload
+
 from .._unset import UNSET, Unset
 from ._seed_attrs import SeedAttributes
 
@@ -143,6 +145,22 @@ class SyncMethods(SeedAttributes):
 '''
 
 
+def _returns(src: str, node: ast.AsyncFunctionDef) -> tuple[str, bool]:
+    """The sync return annotation of ``node`` (async iterators become ``SyncStream``), and whether it is
+    a stream."""
+    returns = ast.get_source_segment(src, node.returns) if node.returns else "Any"
+    assert returns is not None
+    returns = " ".join(returns.split())
+    is_iter = returns.startswith("AsyncIterator[")
+    if is_iter:
+        returns = "SyncStream[" + returns[len("AsyncIterator[") :]
+    return returns, is_iter
+
+
+def _is_overload(node: ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "overload" for d in node.decorator_list)
+
+
 def _sync_methods() -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -150,18 +168,20 @@ def _sync_methods() -> list[str]:
         src = path.read_text(encoding="utf-8")
         tree = ast.parse(src)
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
+        overloads: list[str] = []  # the @overload variants of the method whose implementation follows
         for node in cls.body:
             if not isinstance(node, ast.AsyncFunctionDef) or node.name.startswith("_") or node.name in SKIP:
                 continue
             if node.name in seen:
                 continue
+            if _is_overload(node):
+                variant, _ = _returns(src, node)
+                overloads.append(
+                    f"    @overload\n    def {node.name}({_signature_text(src, node)}) -> {variant}: ...\n"
+                )
+                continue
             seen.add(node.name)
-            returns = ast.get_source_segment(src, node.returns) if node.returns else "Any"
-            assert returns is not None
-            returns = " ".join(returns.split())
-            is_iter = returns.startswith("AsyncIterator[")
-            if is_iter:
-                returns = "SyncStream[" + returns[len("AsyncIterator[") :]
+            returns, is_iter = _returns(src, node)
             doc = ast.get_docstring(node) or ""
             paragraph = doc.strip().split("\n\n")[0] if doc.strip() else node.name
             first = " ".join(paragraph.split()).rstrip(".")
@@ -179,14 +199,17 @@ def _sync_methods() -> list[str]:
             if returns == "NoReturn":  # the async method always raises
                 body = f'        {call}\n        raise AssertionError("unreachable")\n'
             out.append(
-                f"    def {node.name}({_signature_text(src, node)}) -> {returns}:\n"
+                "".join(overloads) + f"    def {node.name}({_signature_text(src, node)}) -> {returns}:\n"
                 f'        """{summary}\n\n        {twin}\n        """\n' + body
             )
+            overloads = []
     return out
 
 
 def render_sync() -> str:
     imports = [line for line in _imports([p for p, _ in SOURCES]) if "_unset import" not in line]
+    # ``overload`` is imported at run time by the header (the decorator runs); not again for type checkers.
+    imports = [re.sub(r"\boverload(, )?|(, )?\boverload\b", "", line) for line in imports]
     text = SYNC_HEADER.format(marker=MARKER, imports="\n".join(imports)) + "\n" + "\n".join(_sync_methods())
     return _ruff(text, SYNC_OUT)
 

@@ -116,6 +116,12 @@ _EXPORTS: dict[str, str] = {
     "MemoryTransport": "._transport",
     "WebSocketTransport": "._transport",
     "ReconnectReport": "._client._reconnect",
+    # one thread as an object
+    "AsyncThreadHandle": "._client._handle",
+    "ThreadHandle": "._client._sync_handle",
+    # structured output
+    "ParsedResponse": ".events._parsed",
+    "OutputValidationError": ".events._parsed",
 }
 
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
@@ -125,6 +131,7 @@ __all__ = [
     "AgentResponse",
     "AppServerConnectionError",
     "AsyncCodexAgenticClient",
+    "AsyncThreadHandle",
     "AudioInput",
     "AuthRequiredError",
     "ClientClosedError",
@@ -154,6 +161,8 @@ __all__ = [
     "MethodNotFoundError",
     "NotAuthenticatedError",
     "NotificationOverflowError",
+    "OutputValidationError",
+    "ParsedResponse",
     "PolicyContext",
     "PolicyEngine",
     "PolicyJudgeConfig",
@@ -183,6 +192,7 @@ __all__ = [
     "SyncPoolBatch",
     "SyncStream",
     "TextInput",
+    "ThreadHandle",
     "ThreadNotFoundError",
     "ThreadPage",
     "ThreadReadyEvent",
@@ -223,6 +233,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from ._client._async import AsyncCodexAgenticClient
     from ._client._create import create_async_client, create_client
+    from ._client._handle import AsyncThreadHandle
     from ._client._options import (
         DEFAULT_APP_SERVER_ARGS,
         DEFAULT_CLI_COMMAND,
@@ -234,6 +245,7 @@ if TYPE_CHECKING:
     from ._client._reconnect import ReconnectReport
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
+    from ._client._sync_handle import ThreadHandle
     from ._client._toml import RawToml
     from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
     from .errors import (
@@ -269,6 +281,7 @@ if TYPE_CHECKING:
         TypedEvent,
         UnknownEvent,
     )
+    from .events._parsed import OutputValidationError, ParsedResponse
     from .hooks import HookError, RequestContext
     from .inputs import (
         AudioInput,

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
+    from ._sync_handle import ThreadHandle
 
 __all__ = ["CodexAgenticClient"]
 
@@ -168,6 +169,15 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
     def stderr_tail(self) -> list[str]:
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
+
+    def thread(
+        self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
+    ) -> ThreadHandle:
+        """A handle on one thread (see ``AsyncCodexAgenticClient.thread`` and
+        :class:`~codex_python_sdk.ThreadHandle`); nothing is sent now."""
+        from ._sync_handle import ThreadHandle
+
+        return ThreadHandle(self, self._async.thread(thread_id, params=params, **options))
 
     # -- raw and typed protocol access -----------------------------------------------------------------
     def request(

@@ -17,6 +17,7 @@ from ..hooks import RequestContext
 if TYPE_CHECKING:
     from .._callables import CallableRunner
     from ..tools import ToolRegistry
+    from ._handle import AsyncThreadHandle
     from ._options import ClientOptions
 
 __all__ = ["Threads"]
@@ -69,6 +70,23 @@ class Threads:
         return self._tool_registry.handler(
             params, context, runner=self._tool_runner, default_timeout=self._options.approval_timeout
         )
+
+    # -- handles ---------------------------------------------------------------------------------------
+    def thread(
+        self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
+    ) -> AsyncThreadHandle:
+        """A handle on one thread: ``run``, ``stream``, ``events``, ``steer``, ``interrupt``, ``fork``,
+        ``revert``, ``compact``, ``archive``, ``read`` (see :class:`~codex_python_sdk.AsyncThreadHandle`).
+
+        Without ``thread_id`` the thread is started on first use, with ``options`` (the snake_case fields
+        of ``ThreadStartParams``: ``model=``, ``sandbox=``, ``approval_policy=`` ...) on top of ``params``
+        (wire names), as ``thread_start(params=...)`` would. With ``thread_id``, options given are sent
+        with ``thread/resume`` on first use (those of ``ThreadResumeParams``). Nothing is sent now.
+        """
+        from ._handle import AsyncThreadHandle, wire_options
+
+        model = "ThreadStartParams" if thread_id is None else "ThreadResumeParams"
+        return AsyncThreadHandle(self, thread_id, wire_options(model, params, options))  # type: ignore[arg-type]
 
     # -- start / resume --------------------------------------------------------------------------------
     async def _start_thread_raw(self, params: Mapping[str, object] | None) -> dict[str, Any]:
