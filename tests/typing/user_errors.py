@@ -26,7 +26,7 @@ create_client(on_command_approval=wrong_answer)  # error
 create_client(on_command_approval=not_a_decision)  # error
 create_client(turn_timeout="soon")  # error
 client.thread_list(limit="ten")  # error
-client.responses_create(prompt="hi").output  # error
+print(client.responses_create(prompt="hi").output)  # error
 client.responses_create(prompt="hi", output_type="Person")  # error
 client.thread().run(42)  # error
 client.thread(42)  # error
