@@ -30,3 +30,6 @@ print(client.responses_create(prompt="hi").output)  # error
 client.responses_create(prompt="hi", output_type="Person")  # error
 client.thread().run(42)  # error
 client.thread(42)  # error
+client.thread(sandbox="read-onyl")  # error
+client.thread(modle="gpt-5.5")  # error
+client.thread().run("hi", efort="low")  # error

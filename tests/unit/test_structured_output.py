@@ -322,7 +322,8 @@ def test_structured_output_loads_only_when_used_and_never_imports_pydantic() -> 
 import sys
 from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient
 lazy = ["codex_python_sdk._client._output", "codex_python_sdk.events._parsed", "codex_python_sdk.tools",
-        "codex_python_sdk._client._handle", "codex_python_sdk._client._sync_handle", "pydantic"]
+        "codex_python_sdk._client._handle", "codex_python_sdk._client._sync_handle",
+        "codex_python_sdk._client._thread_options", "pydantic"]
 print([m for m in lazy if m in sys.modules])
 from dataclasses import dataclass
 from codex_python_sdk._client._output import output_spec

@@ -85,12 +85,12 @@ def test_unknown_options_are_type_errors_before_anything_is_sent(
     async def main() -> None:
         async with make_client() as client:
             with pytest.raises(TypeError, match=r"'modle'.*ThreadStartParams"):
-                client.thread(modle="gpt-5.5")
+                client.thread(modle="gpt-5.5")  # type: ignore[call-overload]
             with pytest.raises(TypeError, match=r"'sandboxx'.*ThreadResumeParams"):
-                client.thread("t", sandboxx="read-only")
+                client.thread("t", sandboxx="read-only")  # type: ignore[call-overload]
             handle = client.thread()
             with pytest.raises(TypeError, match=r"'input'.*TurnStartParams"):
-                await handle.run("x", input=[])
+                await handle.run("x", input=[])  # type: ignore[call-overload]
 
     run(main())
     assert server.sent("thread/start") == [] and server.sent("turn/start") == []

@@ -17,6 +17,8 @@ from ..errors import CodexAgenticError
 from ._turns import TurnRun
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ..events import AgentResponse, TypedEvent
     from ..events._parsed import OutputT, ParsedResponse
     from ..inputs import Prompt
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     )
     from ..protocol._base import JsonValue
     from ._async import AsyncCodexAgenticClient
+    from ._thread_options import ThreadForkOptions, TurnOptions
 
 __all__ = ["AsyncThreadHandle", "wire_options"]
 
@@ -138,7 +141,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     @overload
     async def run(
@@ -149,7 +152,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> ParsedResponse[OutputT]: ...
     @overload
     async def run(
@@ -160,7 +163,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
     async def run(
@@ -171,7 +174,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     async def run(
         self,
@@ -181,7 +184,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse:
         """Run one turn on this thread to the end (``responses_create``).
 
@@ -209,7 +212,7 @@ class AsyncThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AsyncIterator[str]:
         """Run one turn and yield the agent's text as it streams (``responses_stream_text``); leaving
         early interrupts the turn."""
@@ -233,7 +236,7 @@ class AsyncThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events (``responses_events``); leaving early interrupts the turn."""
         params = wire_options("TurnStartParams", turn_params, options)
@@ -319,7 +322,7 @@ class AsyncThreadHandle:
 
     # -- the thread ------------------------------------------------------------------------------------
     async def fork(
-        self, *, params: Mapping[str, object] | None = None, **options: object
+        self, *, params: Mapping[str, object] | None = None, **options: Unpack[ThreadForkOptions]
     ) -> AsyncThreadHandle:
         """A handle on a new thread forked from this one (``thread_fork``): the history so far, the
         settings unless ``options`` (the fields of ``ThreadForkParams``) or ``params`` override them."""

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
 from ..events import TypedEvent
@@ -25,6 +25,8 @@ from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._transport import Transport
     from ..hooks import (
         CommandApprovalHook,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
     from ._sync_handle import ThreadHandle
+    from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
 __all__ = ["CodexAgenticClient"]
 
@@ -170,6 +173,26 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
 
+    @overload
+    def thread(
+        self,
+        thread_id: None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadStartOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self,
+        thread_id: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadResumeOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+    ) -> ThreadHandle: ...
     def thread(
         self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
     ) -> ThreadHandle:
@@ -177,7 +200,7 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         :class:`~codex_python_sdk.ThreadHandle`); nothing is sent now."""
         from ._sync_handle import ThreadHandle
 
-        return ThreadHandle(self, self._async.thread(thread_id, params=params, **options))
+        return ThreadHandle(self, self._async._thread_handle(thread_id, params, options))
 
     # -- raw and typed protocol access -----------------------------------------------------------------
     def request(

@@ -15,6 +15,8 @@ from .._unset import UNSET, Unset
 from ._handle import AsyncThreadHandle
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ..events import AgentResponse, TypedEvent
     from ..events._parsed import OutputT, ParsedResponse
     from ..inputs import Prompt
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue
     from ._portal import Portal, SyncStream
     from ._sync import CodexAgenticClient
+    from ._thread_options import ThreadForkOptions, TurnOptions
 
 __all__ = ["ThreadHandle"]
 
@@ -77,7 +80,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     @overload
     def run(
@@ -88,7 +91,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> ParsedResponse[OutputT]: ...
     @overload
     def run(
@@ -99,7 +102,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
     def run(
@@ -110,7 +113,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     def run(
         self,
@@ -120,7 +123,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> AgentResponse:
         """Run one turn on this thread to the end (see ``AsyncThreadHandle.run``)."""
         return self._portal.call(
@@ -140,7 +143,7 @@ class ThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> SyncStream[str]:
         """Run one turn and iterate over the agent's text as it streams; lazy, ``close()`` stops it."""
         return self._portal.iterate(
@@ -153,7 +156,7 @@ class ThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
-        **options: object,
+        **options: Unpack[TurnOptions],
     ) -> SyncStream[TypedEvent]:
         """Run one turn and iterate over its events; lazy, ``close()`` stops it."""
         return self._portal.iterate(
@@ -168,7 +171,9 @@ class ThreadHandle:
         """Interrupt the turn running on this thread; None when none was running."""
         return self._portal.call(self._handle.interrupt(turn_id=turn_id))
 
-    def fork(self, *, params: Mapping[str, object] | None = None, **options: object) -> ThreadHandle:
+    def fork(
+        self, *, params: Mapping[str, object] | None = None, **options: Unpack[ThreadForkOptions]
+    ) -> ThreadHandle:
         """A handle on a new thread forked from this one (see ``AsyncThreadHandle.fork``)."""
         return ThreadHandle(self._client, self._portal.call(self._handle.fork(params=params, **options)))
 

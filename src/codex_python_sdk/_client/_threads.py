@@ -9,16 +9,19 @@ this connection is used as is: no extra round trip per turn.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import CodexAgenticError
 from ..hooks import RequestContext
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._callables import CallableRunner
     from ..tools import ToolRegistry
     from ._handle import AsyncThreadHandle
     from ._options import ClientOptions
+    from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
 __all__ = ["Threads"]
 
@@ -72,6 +75,26 @@ class Threads:
         )
 
     # -- handles ---------------------------------------------------------------------------------------
+    @overload
+    def thread(
+        self,
+        thread_id: None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadStartOptions],
+    ) -> AsyncThreadHandle: ...
+    @overload
+    def thread(
+        self,
+        thread_id: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadResumeOptions],
+    ) -> AsyncThreadHandle: ...
+    @overload
+    def thread(
+        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+    ) -> AsyncThreadHandle: ...
     def thread(
         self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
     ) -> AsyncThreadHandle:
@@ -83,7 +106,12 @@ class Threads:
         (wire names), as ``thread_start(params=...)`` would. With ``thread_id``, options given are sent
         with ``thread/resume`` on first use (those of ``ThreadResumeParams``). Nothing is sent now.
         """
-        from ._handle import AsyncThreadHandle, wire_options
+        return self._thread_handle(thread_id, params, options)
+
+    def _thread_handle(
+        self, thread_id: str | None, params: Mapping[str, object] | None, options: Mapping[str, object]
+    ) -> AsyncThreadHandle:
+        from ._handle import AsyncThreadHandle, wire_options  # loaded on first use
 
         model = "ThreadStartParams" if thread_id is None else "ThreadResumeParams"
         return AsyncThreadHandle(self, thread_id, wire_options(model, params, options))  # type: ignore[arg-type]
