@@ -122,6 +122,10 @@ _EXPORTS: dict[str, str] = {
     # structured output
     "ParsedResponse": ".events._parsed",
     "OutputValidationError": ".events._parsed",
+    # usage and budgets
+    "Usage": ".events",
+    "Budget": "._client._usage",
+    "BudgetExceededError": ".errors",
 }
 
 # Literal, so type checkers see the re-exports; a unit test keeps it equal to _EXPORTS.
@@ -134,6 +138,8 @@ __all__ = [
     "AsyncThreadHandle",
     "AudioInput",
     "AuthRequiredError",
+    "Budget",
+    "BudgetExceededError",
     "ClientClosedError",
     "ClientOptions",
     "CodexAgenticClient",
@@ -206,6 +212,7 @@ __all__ = [
     "TurnTimeoutError",
     "TypedEvent",
     "UnknownEvent",
+    "Usage",
     "WebSocketTransport",
     "build_policy_engine_from_rubric",
     "create_async_client",
@@ -247,10 +254,12 @@ if TYPE_CHECKING:
     from ._client._sync import CodexAgenticClient
     from ._client._sync_handle import ThreadHandle
     from ._client._toml import RawToml
+    from ._client._usage import Budget
     from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
     from .errors import (
         AppServerConnectionError,
         AuthRequiredError,
+        BudgetExceededError,
         ClientClosedError,
         CodexAgenticError,
         ConfigWriteError,
@@ -280,6 +289,7 @@ if TYPE_CHECKING:
         ThreadReadyEvent,
         TypedEvent,
         UnknownEvent,
+        Usage,
     )
     from .events._parsed import OutputValidationError, ParsedResponse
     from .hooks import HookError, RequestContext

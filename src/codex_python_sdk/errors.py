@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AppServerConnectionError",
     "AuthRequiredError",
+    "BudgetExceededError",
     "ClientClosedError",
     "CodexAgenticError",
     "ConfigWriteError",
@@ -186,6 +187,36 @@ class StreamIdleTimeoutError(TurnStoppedError, TimeoutError):
 
 class TurnTimeoutError(TurnStoppedError, TimeoutError):
     """A turn ran longer than its ``turn_timeout`` (e.g. codex retrying an unreachable model forever)."""
+
+
+class BudgetExceededError(TurnStoppedError):
+    """A turn went past a :class:`~codex_python_sdk.Budget` (the client's ``budget=`` or the call's).
+
+    ``budget`` names the limit (``"max_turns"``, ``"max_tokens"`` or ``"max_seconds_per_turn"``),
+    ``limit`` its value and ``used`` what was used against it (turns, tokens or seconds); ``usage`` is the
+    turn's token usage so far (a :class:`~codex_python_sdk.Usage`; the client's total for a client budget
+    that refused to start a turn). A turn past a limit is interrupted on the server and ``response`` holds
+    what it produced until then; a turn refused before it started (``max_turns``, or ``max_tokens`` of a
+    client already spent) sent nothing, and its ``turn_id`` is None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        budget: str,
+        limit: float,
+        used: float,
+        usage: Any = None,
+        thread_id: str | None = None,
+        turn_id: str | None = None,
+        response: Any = None,
+    ) -> None:
+        super().__init__(message, thread_id=thread_id, turn_id=turn_id, response=response)
+        self.budget = budget
+        self.limit = limit
+        self.used = used
+        self.usage = usage
 
 
 class NotificationOverflowError(CodexAgenticError):

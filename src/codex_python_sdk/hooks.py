@@ -115,6 +115,9 @@ class RequestContext:
     item: JsonObject | None = None
     received_at: float = field(default_factory=time.time, repr=False, compare=False)
     """``time.time()`` when the request arrived (for durations; :attr:`timestamp` is the same instant)."""
+    policy_rule: str | None = field(default=None, repr=False, compare=False)
+    """Set by the rule engines when they decide: the name of the rule that matched, ``"default"`` for the
+    kind's default, ``"llm_judge"`` for the judge (traces and audits say who decided)."""
 
     @property
     def kind(self) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
-from codex_python_sdk import AgentResponse
+from codex_python_sdk import AgentResponse, Budget, BudgetExceededError
 from codex_python_sdk.testing import FakeModel, FakeModelClient, Reply
 
 pytestmark = pytest.mark.e2e
@@ -110,3 +111,17 @@ def test_the_async_handle_steers_and_interrupts(codex_fake_model: FakeModel) -> 
 
     assert steered.text == "steered" and interrupted.status == "interrupted"
     assert codex_fake_model.requests[1].prompts == ["one", "two"]
+
+
+def test_a_budget_on_a_handles_run_stops_a_runaway_turn(
+    shared_client: FakeModelClient, shared_model: FakeModel
+) -> None:
+    shared_model.add(Reply.text("thinking forever", deltas=2).hang(), Reply.text("back"))
+    handle = shared_client.thread()
+
+    started = time.monotonic()
+    with pytest.raises(BudgetExceededError) as caught:
+        handle.run("go on and on", budget=Budget(max_seconds_per_turn=1.0))
+
+    assert caught.value.budget == "max_seconds_per_turn" and time.monotonic() - started < 5
+    assert handle.run("still there?").text == "back"  # the turn was interrupted; the thread goes on

@@ -346,7 +346,7 @@ def test_agent_response_wraps_usage_and_items_and_stays_a_seed_dataclass() -> No
     assert response.final_message == items[1]
     assert [f.name for f in dataclasses.fields(AgentResponse)] == [
         "text", "thread_id", "request_id", "tool_name", "raw", "events", "turn_id", "status", "error",
-        "usage", "items", "diff",
+        "usage", "items", "diff", "turn_usage",  # new fields only at the end: positional calls keep working
     ]  # fmt: skip
     again = dataclasses.replace(response, text="other")
     assert again.items == items and again.usage == usage and again != response

@@ -18,11 +18,14 @@ from pydantic import BaseModel, Field
 from codex_python_sdk import (
     AgentResponse,
     AsyncCodexAgenticClient,
+    Budget,
+    BudgetExceededError,
     CodexAgenticClient,
     CodexAgenticError,
     MemoryTransport,
     OutputValidationError,
     ParsedResponse,
+    TurnTimeoutError,
 )
 from codex_python_sdk._client._output import output_spec, strict_schema
 
@@ -281,6 +284,33 @@ def test_an_interrupted_turn_is_not_repaired(
     with pytest.raises(OutputValidationError, match="the turn was interrupted") as caught:
         run(main())
     assert caught.value.response.status == "interrupted" and len(server.sent("turn/start")) == 1
+
+
+@pytest.mark.parametrize("bound", ["budget", "turn_timeout"])
+def test_the_repair_turn_is_bounded_by_the_calls_budget_and_turn_timeout(
+    server: FakeAppServer, make_client: Callable[..., AsyncCodexAgenticClient], run: Any, bound: str
+) -> None:
+    def script(s: FakeAppServer, thread_id: str, turn_id: str) -> None:
+        s.notify("turn/started", {"threadId": thread_id, "turn": {"id": turn_id, "status": "inProgress"}})
+        if len(s.sent("turn/start")) == 1:  # the first answer is not JSON; the repair turn runs away
+            s.agent_message(thread_id, turn_id, "Alien, 1979")
+            s.complete(thread_id, turn_id)
+
+    server.turn_script = script
+    limit: dict[str, Any] = (
+        {"budget": Budget(max_seconds_per_turn=0.3)} if bound == "budget" else {"turn_timeout": 0.3}
+    )
+
+    async def main() -> None:
+        async with make_client() as client:
+            with pytest.raises(BudgetExceededError if bound == "budget" else TurnTimeoutError):
+                await client.responses_create(prompt="film", output_type=Movie, **limit)
+            await server.settle(lambda: server.sent("turn/interrupt"))
+
+    run(main())
+    first, repair = server.sent("turn/start")
+    (interrupt,) = server.sent("turn/interrupt")
+    assert repair["threadId"] == first["threadId"] == interrupt["threadId"]
 
 
 # -- mistakes ----------------------------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from codex_python_sdk import (
     AgentResponse,
     AsyncCodexAgenticClient,
     AsyncThreadHandle,
+    Budget,
+    BudgetExceededError,
     CodexAgenticClient,
     CodexAgenticError,
     MemoryTransport,
     ThreadHandle,
+    TurnTimeoutError,
 )
 
 from .conftest import FakeAppServer
@@ -261,3 +264,33 @@ def test_the_sync_handle_has_every_method_of_the_async_one_with_the_same_paramet
             continue
         assert inspect.signature(a).parameters.keys() == inspect.signature(s).parameters.keys(), name
         assert inspect.getdoc(s), name
+
+
+# -- budgets and timeouts are the flat methods' ----------------------------------------------------------
+@pytest.mark.parametrize("method", ["run", "stream", "events"])
+@pytest.mark.parametrize("bound", ["budget", "turn_timeout"])
+def test_a_handles_budget_and_turn_timeout_stop_its_turn(
+    server: FakeAppServer, make_client: MakeClient, run: Any, method: str, bound: str
+) -> None:
+    server.turn_script = FakeAppServer.hanging_turn
+    limit: dict[str, Any] = (
+        {"budget": Budget(max_seconds_per_turn=0.2)} if bound == "budget" else {"turn_timeout": 0.2}
+    )
+
+    expected = BudgetExceededError if bound == "budget" else TurnTimeoutError
+
+    async def main() -> None:
+        async with make_client() as client:
+            handle = client.thread()
+            with pytest.raises(expected):
+                if method == "run":
+                    await handle.run("runaway", **limit)
+                else:
+                    async for _ in getattr(handle, method)("runaway", **limit):
+                        pass
+            await server.settle(lambda: server.sent("turn/interrupt"))
+
+    run(main())
+    (turn,) = server.sent("turn/start")
+    (interrupt,) = server.sent("turn/interrupt")  # the flat method's stop: the turn is interrupted
+    assert interrupt["threadId"] == turn["threadId"]

@@ -33,6 +33,7 @@ from ._seed_methods import SeedMethods
 from ._server_requests import ServerRequestDispatcher
 from ._threads import Threads
 from ._turns import TurnTracker
+from ._usage import OBSERVED, UsageLedger, UsageMethods
 
 if TYPE_CHECKING:
     from ..hooks import (
@@ -62,11 +63,12 @@ _WATCHED = frozenset(
         "serverRequest/resolved",
         "turn/started",
         "turn/completed",
+        *OBSERVED,
     }
 )
 
 
-class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, ExecMethods):
+class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, ExecMethods, UsageMethods):
     """Async client for ``codex app-server``.
 
     Use it as ``async with AsyncCodexAgenticClient() as client:`` (or ``create_async_client()``); it
@@ -120,6 +122,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self._conn: RpcConnection | None = None
         self._router = Router()
         self._turns = TurnTracker()
+        self._ledger = UsageLedger(options.budget, options.tracer_provider, options.capture_content)
         self._dispatcher: ServerRequestDispatcher | None = None
         self._connect_lock: asyncio.Lock | None = None
         self._closed = False
@@ -239,6 +242,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             approval_timeout=self._options.approval_timeout,
             on_hook_error=self._report_hook_error,
             tool_handler=self._tool_call_handler,
+            on_decided=lambda *decision: self._ledger.decided(self._turns, *decision),
         )
         await conn.start()
         self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
@@ -443,6 +447,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         elif method == "serverRequest/resolved" and self._dispatcher is not None and isinstance(params, dict):
             self._dispatcher.withdraw(params.get("requestId"))
         self._router.dispatch(method, msg)
+        if method in OBSERVED:  # after routing: a budget's stop comes after the message that crossed it
+            self._ledger.notification(method, params, self._turns)
 
     def _on_server_request(self, msg: dict[str, Any]) -> None:
         # Turn streams and listeners see the request too (UIs show approvals); the dispatcher answers it.

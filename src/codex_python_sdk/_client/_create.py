@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._async import AsyncCodexAgenticClient
     from ._sync import CodexAgenticClient
     from ._toml import TomlValue
+    from ._usage import Budget
 
 
 def create_client(
@@ -70,6 +71,9 @@ def create_client(
     hook_workers: int = 8,
     tool_workers: int = 8,
     max_buffered_events: int = 100_000,
+    budget: Budget | None = None,
+    tracer_provider: object | None = None,
+    capture_content: bool | None = None,
     stream_idle_timeout_seconds: float | Unset | None = UNSET,
     turn_timeout_seconds: float | Unset | None = UNSET,
     request_timeout_seconds: float | Unset | None = UNSET,
@@ -121,6 +125,9 @@ def create_client(
             hook_workers=hook_workers,
             tool_workers=tool_workers,
             max_buffered_events=max_buffered_events,
+            budget=budget,
+            tracer_provider=tracer_provider,
+            capture_content=capture_content,
             stream_idle_timeout_seconds=stream_idle_timeout_seconds,
             turn_timeout_seconds=turn_timeout_seconds,
             request_timeout_seconds=request_timeout_seconds,
@@ -170,6 +177,9 @@ def create_async_client(
     hook_workers: int = 8,
     tool_workers: int = 8,
     max_buffered_events: int = 100_000,
+    budget: Budget | None = None,
+    tracer_provider: object | None = None,
+    capture_content: bool | None = None,
     stream_idle_timeout_seconds: float | Unset | None = UNSET,
     turn_timeout_seconds: float | Unset | None = UNSET,
     request_timeout_seconds: float | Unset | None = UNSET,
@@ -218,6 +228,9 @@ def create_async_client(
             hook_workers=hook_workers,
             tool_workers=tool_workers,
             max_buffered_events=max_buffered_events,
+            budget=budget,
+            tracer_provider=tracer_provider,
+            capture_content=capture_content,
             stream_idle_timeout_seconds=stream_idle_timeout_seconds,
             turn_timeout_seconds=turn_timeout_seconds,
             request_timeout_seconds=request_timeout_seconds,

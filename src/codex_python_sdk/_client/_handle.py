@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue
     from ._async import AsyncCodexAgenticClient
     from ._thread_options import ThreadForkOptions, TurnOptions
+    from ._usage import Budget
 
 __all__ = ["AsyncThreadHandle", "wire_options"]
 
@@ -141,6 +142,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     @overload
@@ -152,6 +154,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> ParsedResponse[OutputT]: ...
     @overload
@@ -163,6 +166,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
@@ -174,6 +178,7 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     async def run(
@@ -184,13 +189,15 @@ class AsyncThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse:
         """Run one turn on this thread to the end (``responses_create``).
 
         ``options`` are turn settings by their snake_case names (``model=``, ``effort=``,
         ``collaboration_mode=`` ...: the fields of ``TurnStartParams``), on top of ``turn_params`` (wire
-        names). ``output_type`` asks for structured output, as in ``responses_create``.
+        names). ``output_type`` asks for structured output, ``turn_timeout`` and ``budget`` bound the turn,
+        as in ``responses_create``.
         """
         params = wire_options("TurnStartParams", turn_params, options)
         self._active += 1
@@ -201,6 +208,7 @@ class AsyncThreadHandle:
                 turn_params=params,
                 include_events=include_events,
                 turn_timeout=turn_timeout,
+                budget=budget,
                 output_type=output_type,
             )
         finally:
@@ -212,6 +220,7 @@ class AsyncThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AsyncIterator[str]:
         """Run one turn and yield the agent's text as it streams (``responses_stream_text``); leaving
@@ -220,7 +229,11 @@ class AsyncThreadHandle:
         self._active += 1
         try:
             inner = self._client.responses_stream_text(
-                prompt=prompt, thread_id=await self.start(), turn_params=params, turn_timeout=turn_timeout
+                prompt=prompt,
+                thread_id=await self.start(),
+                turn_params=params,
+                turn_timeout=turn_timeout,
+                budget=budget,
             )
             try:
                 async for chunk in inner:
@@ -236,6 +249,7 @@ class AsyncThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events (``responses_events``); leaving early interrupts the turn."""
@@ -243,7 +257,11 @@ class AsyncThreadHandle:
         self._active += 1
         try:
             inner = self._client.responses_events(
-                prompt=prompt, thread_id=await self.start(), turn_params=params, turn_timeout=turn_timeout
+                prompt=prompt,
+                thread_id=await self.start(),
+                turn_params=params,
+                turn_timeout=turn_timeout,
+                budget=budget,
             )
             try:
                 async for event in inner:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine, PolicyRubric
     from ..tools import Tool
     from ._toml import TomlValue
+    from ._usage import Budget
 
 
 class AsyncClientInit:
@@ -70,6 +71,9 @@ class AsyncClientInit:
         hook_workers: int = 8,
         tool_workers: int = 8,
         max_buffered_events: int = 100_000,
+        budget: Budget | None = None,
+        tracer_provider: object | None = None,
+        capture_content: bool | None = None,
         stream_idle_timeout_seconds: float | Unset | None = UNSET,
         turn_timeout_seconds: float | Unset | None = UNSET,
         request_timeout_seconds: float | Unset | None = UNSET,
@@ -114,6 +118,9 @@ class AsyncClientInit:
                 hook_workers=hook_workers,
                 tool_workers=tool_workers,
                 max_buffered_events=max_buffered_events,
+                budget=budget,
+                tracer_provider=tracer_provider,
+                capture_content=capture_content,
                 stream_idle_timeout_seconds=stream_idle_timeout_seconds,
                 turn_timeout_seconds=turn_timeout_seconds,
                 request_timeout_seconds=request_timeout_seconds,
@@ -167,6 +174,9 @@ class SyncClientInit:
         hook_workers: int = 8,
         tool_workers: int = 8,
         max_buffered_events: int = 100_000,
+        budget: Budget | None = None,
+        tracer_provider: object | None = None,
+        capture_content: bool | None = None,
         stream_idle_timeout_seconds: float | Unset | None = UNSET,
         turn_timeout_seconds: float | Unset | None = UNSET,
         request_timeout_seconds: float | Unset | None = UNSET,
@@ -211,6 +221,9 @@ class SyncClientInit:
                 hook_workers=hook_workers,
                 tool_workers=tool_workers,
                 max_buffered_events=max_buffered_events,
+                budget=budget,
+                tracer_provider=tracer_provider,
+                capture_content=capture_content,
                 stream_idle_timeout_seconds=stream_idle_timeout_seconds,
                 turn_timeout_seconds=turn_timeout_seconds,
                 request_timeout_seconds=request_timeout_seconds,

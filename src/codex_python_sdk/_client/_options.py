@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine, PolicyRubric
     from ..tools import Tool
     from ._toml import TomlValue
+    from ._usage import Budget
 
 __all__ = [
     "DEFAULT_APP_SERVER_ARGS",
@@ -218,6 +219,16 @@ class ClientOptions:
     - ``max_buffered_events`` (default 100,000): events a turn stream may hold for a consumer that reads
       slower than the app-server writes. Past it the turn is interrupted and the stream raises
       :class:`~codex_python_sdk.StreamOverflowError`; nothing is ever dropped silently.
+
+    Budgets and tracing (see docs/observability.md):
+
+    - ``budget``: a :class:`~codex_python_sdk.Budget` (``max_turns``, ``max_tokens``,
+      ``max_seconds_per_turn``) counted across this client's turns; past it a turn is interrupted and
+      :class:`~codex_python_sdk.BudgetExceededError` raised. Per call: ``budget=`` on the turn methods.
+    - ``tracer_provider``: the OpenTelemetry ``TracerProvider`` for the spans of turns, tool calls and
+      approvals (the ``[otel]`` extra). Default: the global one, once the application has set one up.
+    - ``capture_content``: record prompts, answers, commands and tool arguments/results in spans (default:
+      the ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` environment variable, else off).
     """
 
     def __init__(
@@ -259,6 +270,9 @@ class ClientOptions:
         hook_workers: int = 8,
         tool_workers: int = 8,
         max_buffered_events: int = 100_000,
+        budget: Budget | None = None,
+        tracer_provider: object | None = None,
+        capture_content: bool | None = None,
         stream_idle_timeout_seconds: float | Unset | None = UNSET,
         turn_timeout_seconds: float | Unset | None = UNSET,
         request_timeout_seconds: float | Unset | None = UNSET,
@@ -348,6 +362,15 @@ class ClientOptions:
         self.hook_workers = hook_workers
         self.tool_workers = tool_workers
         self.max_buffered_events = max_buffered_events
+        if budget is not None:  # imported only then: this module is on the cold-start path
+            from ._usage import check_budget
+
+            budget = check_budget(budget)
+        self.budget = budget
+        if tracer_provider is not None and not callable(getattr(tracer_provider, "get_tracer", None)):
+            raise CodexAgenticError("tracer_provider must be an OpenTelemetry TracerProvider (or None)")
+        self.tracer_provider = tracer_provider
+        self.capture_content = None if capture_content is None else bool(capture_content)
         # Encode now so that a value without a TOML form fails at construction, not at connect.
         try:
             self.command_line_flags()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..events import AgentResponse
     from ..inputs import Prompt
     from ._responses import Responses
+    from ._usage import Budget
 
 __all__ = ["OutputSpec", "create_parsed", "output_spec", "strict_schema"]
 
@@ -194,6 +195,7 @@ async def create_parsed(
     turn_params: Mapping[str, object] | None,
     include_events: bool,
     turn_timeout: Any,
+    budget: Budget | None,
 ) -> ParsedResponse[Any]:
     """Run the turn with the output schema, parse its answer, repair once; see ``responses_create``."""
     spec = output_spec(output_type)  # a bad output_type fails before anything starts
@@ -211,6 +213,7 @@ async def create_parsed(
             turn_params=params,
             include_events=include_events,
             turn_timeout=turn_timeout,
+            budget=budget,
         )
         responses.append(response)
         value, problems = spec.parse(response.text)

@@ -16,6 +16,7 @@ from .._unset import UNSET, Unset
 from ..events import AgentResponse, ResponseEvent, ThreadReadyEvent, TypedEvent
 from ..inputs import Prompt, to_wire_input
 from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
+from ._usage import Budget, check_budget
 
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue
     from ._options import ClientOptions
     from ._routing import Router
+    from ._usage import UsageLedger
 
 __all__ = ["Responses"]
 
@@ -34,6 +36,7 @@ class Responses:
         _options: ClientOptions
         _router: Router
         _turns: TurnTracker
+        _ledger: UsageLedger
 
         def _spawn(self, coro: Any) -> None: ...
         async def _connection(self) -> RpcConnection: ...
@@ -48,7 +51,9 @@ class Responses:
         method: str,
         params: dict[str, Any],
         turn_timeout: float | Unset | None,
+        budget: Budget | None = None,
     ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
+        check_budget(budget)
         conn = await self._connection()
         resolved = await self._prepare_thread(thread_id, thread_params)
         run = TurnRun(resolved, method)
@@ -63,6 +68,7 @@ class Responses:
             turn_timeout=limit,
             max_buffered=self._options.max_buffered_events,
             spawn=self._spawn,
+            watch=self._ledger.watch(resolved, method, params, budget),
         )
         return run, stream
 
@@ -73,10 +79,11 @@ class Responses:
         thread_params: Mapping[str, object] | None,
         turn_params: Mapping[str, object] | None,
         turn_timeout: float | Unset | None,
+        budget: Budget | None = None,
     ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
         wire_input = to_wire_input(prompt)  # bad input fails before anything is started
         params = {**self._options.turn_params(turn_params), "input": wire_input}
-        return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout)
+        return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout, budget)
 
     async def responses_events(
         self,
@@ -86,15 +93,17 @@ class Responses:
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
         Starts a thread when ``thread_id`` is None. Nothing is sent until iteration starts. Leaving the
         loop early (break, ``aclose()``, cancellation, a timeout) interrupts the turn on the server. A
         failed turn raises :class:`TurnFailedError` after its ``turn/completed`` event; ``turn_timeout``
-        (seconds; default: the client's) bounds the whole turn (:class:`TurnTimeoutError`).
+        (seconds; default: the client's) bounds the whole turn (:class:`TurnTimeoutError`); ``budget``
+        (a :class:`Budget`) limits this turn's tokens and time (:class:`BudgetExceededError`).
         """
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         async for event in self._events(run, stream):
             yield event
 
@@ -124,6 +133,7 @@ class Responses:
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[str]:
         """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
 
@@ -138,7 +148,7 @@ class Responses:
                     if event.type == "item/agentMessage/delta" and event.text_delta:
                         yield event.text_delta
             return
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         acc = TurnAccumulator(run.thread_id, keep_events=False)
         with acc.partial_on_stop(run):
             async with _closing(stream):
@@ -164,6 +174,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: None = None,
     ) -> AgentResponse: ...
     @overload
@@ -176,6 +187,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[OutputT],
     ) -> ParsedResponse[OutputT]: ...
     @overload
@@ -188,6 +200,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: Mapping[str, object],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
@@ -200,6 +213,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[Any] | Mapping[str, object] | None = None,
     ) -> AgentResponse: ...
     async def responses_create(
@@ -211,6 +225,7 @@ class Responses:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[Any] | Mapping[str, object] | None = None,
     ) -> AgentResponse:
         """Run one turn to the end and return an :class:`AgentResponse`.
@@ -219,13 +234,16 @@ class Responses:
         (its ``response`` holds what was gathered). ``include_events=True`` keeps every event.
         ``turn_timeout`` (seconds; default: the client's) bounds the whole turn: past it the turn is
         interrupted and :class:`TurnTimeoutError` raised, its ``response`` holding the partial result.
-        Cancelling the call (``task.cancel()``, a timeout, Ctrl-C) interrupts the turn too.
+        Cancelling the call (``task.cancel()``, a timeout, Ctrl-C) interrupts the turn too. ``budget`` (a
+        :class:`Budget`) limits this turn's tokens and time (:class:`BudgetExceededError`).
 
         ``output_type`` (a pydantic model, a dataclass, a ``TypedDict`` or a JSON schema dict) asks for
         structured output: its schema goes with the turn (``outputSchema``) and the answer is parsed and
         validated into a :class:`ParsedResponse` whose ``output`` is the object. An answer that does not
         validate gets one repair turn on the same thread, quoting what was wrong; if that answer does
         not validate either, :class:`OutputValidationError` is raised (with ``raw_text`` and ``errors``).
+        ``turn_timeout`` and ``budget`` bound each of the (at most two) turns; a turn stopped by either
+        raises as usual and is not repaired.
         """
         if output_type is not None:
             from ._output import create_parsed  # loaded only when structured output is asked for
@@ -239,13 +257,14 @@ class Responses:
                 turn_params=turn_params,
                 include_events=include_events,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         if _replaced(self, "responses_events"):  # the seed's tests (and users) stub the event stream
             events = self.responses_events(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
             )
             return await _collect_events(events, thread_id or "", include_events)
-        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout)
+        run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         return await self._collect(run, stream, include_events)
 
     async def _collect(
@@ -284,6 +303,7 @@ class Responses:
         delivery: str | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run a code review on a thread to the end, like a turn (``target`` e.g. ``{"type":
         "uncommittedChanges"}`` or ``{"type": "custom", "instructions": "..."}``).
@@ -292,7 +312,7 @@ class Responses:
         ``turn_timeout`` interrupts the review on the server, as for any turn.
         """
         params = self._review_params(target, delivery)
-        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
         return await self._collect(run, stream, include_events)
 
     async def review_events(
@@ -302,10 +322,11 @@ class Responses:
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AsyncIterator[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`)."""
         params = self._review_params(target, delivery)
-        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout)
+        run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
         async for event in self._events(run, stream):
             yield event
 

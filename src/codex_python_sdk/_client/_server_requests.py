@@ -47,6 +47,7 @@ __all__ = [
     "SERVER_REQUEST_SPECS",
     "ServerRequestDispatcher",
     "ServerRequestSpec",
+    "Decided",
     "ToolHandler",
     "default_result",
     "normalize_answer",
@@ -94,6 +95,10 @@ _UNSUPPORTED = {
     "account/chatgptAuthTokens/refresh": "this client does not manage external ChatGPT tokens",
     "attestation/generate": "this client does not provide attestation tokens",
 }
+
+Decided = Callable[[RequestContext, dict[str, Any], str, str | None], None]
+"""Told of every answer: (context, answer, who decided — ``tool``, ``hook``, ``policy_engine`` or
+``fail_closed`` —, the hook's / engine method's / tool's name)."""
 
 ToolHandler = Callable[[Mapping[str, Any], RequestContext], Callable[[], Awaitable[Any]] | None]
 """Given a tool call's params and context: a no-argument coroutine function running it, or None when the
@@ -226,6 +231,7 @@ class ServerRequestDispatcher:
         approval_timeout: float | None,
         on_hook_error: Callable[[HookError], object] | None = None,
         tool_handler: ToolHandler | None = None,
+        on_decided: Decided | None = None,
     ) -> None:
         self._conn = conn
         self._router = router
@@ -236,6 +242,7 @@ class ServerRequestDispatcher:
         self.approval_timeout = approval_timeout
         self.on_hook_error = on_hook_error
         self.tool_handler = tool_handler
+        self.on_decided = on_decided
         self.errors: collections.deque[HookError] = collections.deque(maxlen=100)
         self._tasks: dict[Any, asyncio.Task[None]] = {}
         self._items: collections.OrderedDict[tuple[Any, Any], dict[str, Any]] = collections.OrderedDict()
@@ -333,24 +340,32 @@ class ServerRequestDispatcher:
             request_id=request_id,
             item=item,
         )
-        result = await self._decide(spec, v2_method, params, ctx)
+        result, by, name = await self._decide(spec, v2_method, params, ctx)
+        if self.on_decided is not None:
+            try:
+                self.on_decided(ctx, result, by, name)
+            except Exception:  # telemetry must never change or delay an answer
+                logger.exception("recording the decision of server request %r failed", request_id)
         if legacy is not None:
             result = _legacy_result(result)
         self._answer(ctx, result)
 
     async def _decide(
         self, spec: ServerRequestSpec, method: str, params: dict[str, Any], ctx: RequestContext
-    ) -> dict[str, Any]:
-        """The first decider's answer, normalized and checked; the fail-closed answer otherwise."""
+    ) -> tuple[dict[str, Any], str, str | None]:
+        """The first decider's answer, normalized and checked, the fail-closed answer otherwise; with who
+        gave it (see :data:`Decided`)."""
         fallback = fail_closed_answer(spec.kind, params)
         if spec.kind == "tool_call" and self.tool_handler is not None:
             run_tool = self.tool_handler(params, ctx)
             if run_tool is not None:  # a Python tool: it reports its own failures to the model
-                return await self._run_tool(run_tool, ctx, fallback)
+                answer = await self._run_tool(run_tool, ctx, fallback)
+                return answer, "tool", _str_or_none(getattr(ctx.params, "get", lambda _k: None)("tool"))
         found = self._decider(spec)
         if found is None:
-            return fallback
+            return fallback, "fail_closed", None
         name, fn, is_engine = found
+        by = "policy_engine" if is_engine else "hook"
         if is_engine:
             args: tuple[Any, ...] = (ctx.params, ctx)
             kwargs: dict[str, Any] = {}
@@ -362,14 +377,14 @@ class ServerRequestDispatcher:
             answer = await self.hook_runner.run(fn, *args, timeout=self.approval_timeout, **kwargs)
         except CallableFailed as failure:
             timed_out = isinstance(failure, CallableTimedOut)
-            return self._reject(ctx, name, failure.error, fallback, timed_out=timed_out)
+            return self._reject(ctx, name, failure.error, fallback, timed_out=timed_out), "fail_closed", name
         wire = normalize_answer(spec.kind, answer)
         problem = validate_answer(method, wire)
         if problem is not None:
             error = ValueError(f"invalid answer to {method}: {problem}: {_short(answer)}")
-            return self._reject(ctx, name, error, fallback)
+            return self._reject(ctx, name, error, fallback), "fail_closed", name
         assert isinstance(wire, dict)
-        return wire
+        return wire, by, name
 
     async def _run_tool(
         self, run_tool: Callable[[], Awaitable[Any]], ctx: RequestContext, fallback: dict[str, Any]

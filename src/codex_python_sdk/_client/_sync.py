@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._transport import Transport
+    from ..events import Usage
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ..policy import PolicyEngine
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
+    from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
     from ._sync_handle import ThreadHandle
     from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
@@ -201,6 +203,20 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         from ._sync_handle import ThreadHandle
 
         return ThreadHandle(self, self._async._thread_handle(thread_id, params, options))
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens this client has seen used, on all its threads, since it was made."""
+        return self._async.usage
+
+    def thread_usage(self, thread_id: str) -> Usage | None:
+        """A thread's token total as codex last reported it to this client (None: no report yet)."""
+        return self._async.thread_usage(thread_id)
+
+    @property
+    def rate_limits(self) -> RateLimitSnapshot | None:
+        """The latest ``account/rateLimits/updated`` snapshot (sparse updates merged), or None."""
+        return self._async.rate_limits
 
     # -- raw and typed protocol access -----------------------------------------------------------------
     def request(

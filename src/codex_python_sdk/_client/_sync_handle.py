@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._portal import Portal, SyncStream
     from ._sync import CodexAgenticClient
     from ._thread_options import ThreadForkOptions, TurnOptions
+    from ._usage import Budget
 
 __all__ = ["ThreadHandle"]
 
@@ -80,6 +81,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     @overload
@@ -91,6 +93,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> ParsedResponse[OutputT]: ...
     @overload
@@ -102,6 +105,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
@@ -113,6 +117,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse: ...
     def run(
@@ -123,6 +128,7 @@ class ThreadHandle:
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> AgentResponse:
         """Run one turn on this thread to the end (see ``AsyncThreadHandle.run``)."""
@@ -133,6 +139,7 @@ class ThreadHandle:
                 turn_params=turn_params,
                 include_events=include_events,
                 turn_timeout=turn_timeout,
+                budget=budget,
                 **options,
             )
         )
@@ -143,11 +150,14 @@ class ThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> SyncStream[str]:
         """Run one turn and iterate over the agent's text as it streams; lazy, ``close()`` stops it."""
         return self._portal.iterate(
-            self._handle.stream(prompt, turn_params=turn_params, turn_timeout=turn_timeout, **options)
+            self._handle.stream(
+                prompt, turn_params=turn_params, turn_timeout=turn_timeout, budget=budget, **options
+            )
         )
 
     def events(
@@ -156,11 +166,14 @@ class ThreadHandle:
         *,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         **options: Unpack[TurnOptions],
     ) -> SyncStream[TypedEvent]:
         """Run one turn and iterate over its events; lazy, ``close()`` stops it."""
         return self._portal.iterate(
-            self._handle.events(prompt, turn_params=turn_params, turn_timeout=turn_timeout, **options)
+            self._handle.events(
+                prompt, turn_params=turn_params, turn_timeout=turn_timeout, budget=budget, **options
+            )
         )
 
     def steer(self, prompt: Prompt, *, turn_id: str | None = None) -> TurnSteerResponse:

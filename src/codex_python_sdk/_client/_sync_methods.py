@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ._reconnect import ReconnectReport
     from ._seed_attrs import SeedAttributes
     from ._seed_methods import ThreadPage
+    from ._usage import Budget
 
 
 class SyncMethods(SeedAttributes):
@@ -92,6 +93,7 @@ class SyncMethods(SeedAttributes):
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[TypedEvent]:
         """Run one turn and yield its events: ``thread/ready`` first, ``turn/completed`` last.
 
@@ -105,6 +107,7 @@ class SyncMethods(SeedAttributes):
                 thread_params=thread_params,
                 turn_params=turn_params,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -116,6 +119,7 @@ class SyncMethods(SeedAttributes):
         thread_params: Mapping[str, object] | None = None,
         turn_params: Mapping[str, object] | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[str]:
         """Run one turn and yield the agent's message text as it streams (no tool output, no reasoning).
 
@@ -129,6 +133,7 @@ class SyncMethods(SeedAttributes):
                 thread_params=thread_params,
                 turn_params=turn_params,
                 turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -142,6 +147,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: None = None,
     ) -> AgentResponse: ...
     @overload
@@ -154,6 +160,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[OutputT],
     ) -> ParsedResponse[OutputT]: ...
     @overload
@@ -166,6 +173,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: Mapping[str, object],
     ) -> ParsedResponse[JsonValue]: ...
     @overload
@@ -178,6 +186,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[Any] | Mapping[str, object] | None = None,
     ) -> AgentResponse: ...
     def responses_create(
@@ -189,6 +198,7 @@ class SyncMethods(SeedAttributes):
         turn_params: Mapping[str, object] | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
         output_type: type[Any] | Mapping[str, object] | None = None,
     ) -> AgentResponse:
         """Run one turn to the end and return an :class:`AgentResponse`.
@@ -203,6 +213,7 @@ class SyncMethods(SeedAttributes):
                 turn_params=turn_params,
                 include_events=include_events,
                 turn_timeout=turn_timeout,
+                budget=budget,
                 output_type=output_type,
             )
         )
@@ -215,6 +226,7 @@ class SyncMethods(SeedAttributes):
         delivery: str | None = None,
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> AgentResponse:
         """Run a code review on a thread to the end, like a turn (``target`` e.g. ``{"type":
         "uncommittedChanges"}`` or ``{"type": "custom", "instructions": "..."}``).
@@ -223,7 +235,12 @@ class SyncMethods(SeedAttributes):
         """
         return self._portal.call(
             self._async.review(
-                thread_id, target, delivery=delivery, include_events=include_events, turn_timeout=turn_timeout
+                thread_id,
+                target,
+                delivery=delivery,
+                include_events=include_events,
+                turn_timeout=turn_timeout,
+                budget=budget,
             )
         )
 
@@ -234,6 +251,7 @@ class SyncMethods(SeedAttributes):
         *,
         delivery: str | None = None,
         turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
     ) -> SyncStream[TypedEvent]:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`).
 
@@ -241,7 +259,9 @@ class SyncMethods(SeedAttributes):
         starts; ``close()`` stops it.
         """
         return self._portal.iterate(
-            self._async.review_events(thread_id, target, delivery=delivery, turn_timeout=turn_timeout)
+            self._async.review_events(
+                thread_id, target, delivery=delivery, turn_timeout=turn_timeout, budget=budget
+            )
         )
 
     def thread_start(self, *, params: Mapping[str, object] | None = None) -> ThreadStartResponse:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._handle import AsyncThreadHandle
     from ._options import ClientOptions
     from ._thread_options import ThreadResumeOptions, ThreadStartOptions
+    from ._usage import UsageLedger
 
 __all__ = ["Threads"]
 
@@ -35,6 +36,7 @@ class Threads:
     if TYPE_CHECKING:
         _options: ClientOptions
         _loaded_threads: set[str]
+        _ledger: UsageLedger
         _tool_registry: ToolRegistry | None
         _tool_runner: CallableRunner
 
@@ -46,6 +48,7 @@ class Threads:
             thread = result.get("thread")
             if isinstance(thread, dict) and isinstance(thread.get("id"), str):
                 self._loaded_threads.add(thread["id"])
+                self._ledger.thread_loaded(result)  # the model and provider, for traces
         elif method in _UNLOADING and isinstance(params, Mapping):
             # Not loaded any more: the next turn on it must resume (and so get the server's answer, e.g.
             # "archived"), even if the thread/closed or thread/archived notification has not arrived yet.

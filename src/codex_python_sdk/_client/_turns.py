@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._rpc import RpcConnection
 from ..errors import (
@@ -37,7 +37,11 @@ from ..errors import (
     turn_failed_error,
 )
 from ..events import AgentResponse, ResponseEvent
+from ..events._usage import TurnUsageCounter
 from ._routing import EventQueue, Router
+
+if TYPE_CHECKING:
+    from ._usage import TurnWatch
 
 __all__ = ["TurnAccumulator", "TurnRun", "TurnTracker", "turn_messages"]
 
@@ -62,6 +66,7 @@ class TurnRun:
         "started",
         "thread_id",
         "turn_id",
+        "watch",
     )
 
     def __init__(self, thread_id: str, method: str = "turn/start") -> None:
@@ -72,6 +77,8 @@ class TurnRun:
         self.running_id: str | None = None
         """The id ``turn/interrupt`` needs (a review's inner turn); None: :attr:`turn_id`."""
         self.start_future: asyncio.Future[Any] | None = None
+        self.watch: TurnWatch | None = None
+        """The turn's budget and trace, if it has any (see ``_usage.py``)."""
         self.completed = False
         self.abandoned = False
         self.interrupting = False
@@ -161,6 +168,10 @@ class TurnTracker:
                 del self._inner[key]
             if run is not None and run.turn_id is not None and turn_id in (run.turn_id, run.running_id):
                 self.release(run)
+
+    def run_of(self, thread_id: str) -> TurnRun | None:
+        """The turn of ours running (or starting) on the thread, if any."""
+        return self._ours.get(thread_id)
 
     def forget_thread(self, thread_id: str) -> None:
         """The thread was closed or unloaded: nothing runs on it any more."""
@@ -252,8 +263,12 @@ async def turn_messages(
     turn_timeout: float | None,
     max_buffered: int,
     spawn: Callable[[Any], None],
+    watch: TurnWatch | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Start ``run`` (``run.method`` with ``params``) and yield its messages, ``turn/completed`` last."""
+    """Start ``run`` (``run.method`` with ``params``) and yield its messages, ``turn/completed`` last.
+
+    ``watch`` (budgets, tracing) may refuse the turn before anything is sent and stop it later.
+    """
     thread_id = run.thread_id
     deadline = time.monotonic() + turn_timeout if turn_timeout is not None else None
     await tracker.reserve(run)
@@ -267,11 +282,20 @@ async def turn_messages(
 
     # Subscribed before the start request: events may beat its response.
     sub = router.subscribe_turn(thread_id, max_buffered, overflow)
+    if watch is not None:
+        try:
+            watch.begin(run, sub.queue.fail)
+        except BaseException:  # refused by a budget: nothing was sent
+            sub.close()
+            tracker.release(run)
+            raise
     try:
         run.start_future = conn.start_request(run.method, {**params, "threadId": thread_id})
         # Shielded: a cancel here must not cancel the request; its answer names the turn to interrupt.
         result = await asyncio.shield(run.start_future)
         run.turn_id = _turn_id_of(run.method, result)
+        if watch is not None:
+            watch.started(run.turn_id)
         if run.running_id is None and run.method == "review/start":
             run.running_id = tracker.running_id(thread_id, run.turn_id) if run.turn_id else None
             if run.running_id == run.turn_id:
@@ -288,9 +312,16 @@ async def turn_messages(
             if msg.get("method") == "turn/completed":
                 run.completed = True
                 tracker.release(run)
+                if watch is not None:
+                    watch.completed(msg)
+                    watch.end()
                 yield msg
                 return
             yield msg
+    except BaseException as exc:
+        if watch is not None:
+            watch.end(exc)
+        raise
     finally:
         sub.close()
         if not run.completed:
@@ -362,6 +393,7 @@ class TurnAccumulator:
         self._deltas: dict[str, list[str]] = {}
         self._last_agent_item: str | None = None
         self.usage: dict[str, Any] | None = None
+        self._turn_usage = TurnUsageCounter()
         self.diff: str | None = None
         self.status = "inProgress"
         self.error: dict[str, Any] | None = None
@@ -383,7 +415,9 @@ class TurnAccumulator:
                 self.items.append(item)
         elif method == "thread/tokenUsage/updated":
             usage = params.get("tokenUsage")
-            self.usage = usage if isinstance(usage, dict) else self.usage
+            if isinstance(usage, dict):
+                self.usage = usage
+                self._turn_usage.add(usage)
         elif method == "turn/diff/updated":
             diff = params.get("diff")
             self.diff = diff if isinstance(diff, str) else self.diff
@@ -462,6 +496,7 @@ class TurnAccumulator:
             usage=self.usage,
             items=self.items,
             diff=self.diff,
+            turn_usage=self._turn_usage.usage,
         )
 
     def raise_if_failed(self) -> AgentResponse:

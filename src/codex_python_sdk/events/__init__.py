@@ -1,5 +1,5 @@
 """What streams and turns hand back: ``ResponseEvent`` (and its typed subclasses), ``AgentResponse``,
-``CommandExecEvent``.
+``CommandExecEvent``, ``Usage``.
 
 The names and fields are the seed's. Streams (``responses_events``, ``review_events``,
 ``notifications``) yield :data:`TypedEvent`: for each method of the pinned protocol a ``ResponseEvent``
@@ -17,6 +17,7 @@ from ._event import ResponseEvent, ThreadReadyEvent, UnknownEvent
 from ._response import AgentResponse, CommandExecEvent, TurnStatus
 from ._typed import *  # noqa: F403  (one class per method; the list is generated)
 from ._typed import __all__ as _typed_names
+from ._usage import Usage
 
 __all__ = [
     "AgentResponse",
@@ -25,5 +26,6 @@ __all__ = [
     "ThreadReadyEvent",
     "TurnStatus",
     "UnknownEvent",
+    "Usage",
     *_typed_names,
 ]

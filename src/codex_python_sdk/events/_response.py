@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..protocol._models.thread_item import ThreadItem
     from ..protocol._models.thread_token_usage import ThreadTokenUsage
     from ._event import ResponseEvent
+    from ._usage import Usage
 
 __all__ = ["AgentResponse", "CommandExecEvent", "TurnStatus"]
 
@@ -37,10 +38,11 @@ class AgentResponse:
 
     ``text`` is the agent's final message only (never command output, reasoning or usage summaries).
     ``status`` is ``completed``, ``interrupted`` or ``failed``; ``error`` the turn's error dict when it
-    failed; ``usage`` the last ``thread/tokenUsage/updated`` token usage (a ``ThreadTokenUsage``);
-    ``items`` every completed item of the turn in order (``ThreadItem`` models: ``AgentMessageThreadItem``,
-    ``CommandExecutionThreadItem`` ...); ``diff`` the last unified diff of the turn; ``events`` all events
-    when ``include_events=True``.
+    failed; ``usage`` the last ``thread/tokenUsage/updated`` token usage (a ``ThreadTokenUsage``: the
+    whole thread's ``total`` and the ``last`` model request's); ``turn_usage`` this turn's own tokens (a
+    :class:`~codex_python_sdk.Usage`, None when codex reported none); ``items`` every completed item of
+    the turn in order (``ThreadItem`` models: ``AgentMessageThreadItem``, ``CommandExecutionThreadItem``
+    ...); ``diff`` the last unified diff of the turn; ``events`` all events when ``include_events=True``.
 
     ``usage`` and ``items`` are dict-backed views of the wire data: ``response.usage["total"]`` and
     ``response.items[0]["type"]`` read the raw JSON as before, and they compare equal to the dicts they
@@ -59,6 +61,7 @@ class AgentResponse:
     usage: ThreadTokenUsage | None = None
     items: list[ThreadItem] = field(default_factory=list)
     diff: str | None = None
+    turn_usage: Usage | None = None
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class AgentResponse:
         usage: ThreadTokenUsage | Mapping[str, Any] | None = None,
         items: Iterable[ThreadItem | Mapping[str, Any]] | None = None,
         diff: str | None = None,
+        turn_usage: Usage | None = None,
     ) -> None:
         # Hand-written (the dataclass keeps fields, repr and eq) so that wire dicts are accepted and wrapped.
         self.text = text
@@ -88,6 +92,7 @@ class AgentResponse:
         self.usage = _typed("ThreadTokenUsage", usage)
         self.items = [_typed("ThreadItem", item) for item in items] if items is not None else []
         self.diff = diff
+        self.turn_usage = turn_usage
 
     def __repr__(self) -> str:
         # The dataclass fields, with secrets a server may echo (in an error, a command's output) redacted:

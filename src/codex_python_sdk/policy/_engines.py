@@ -157,6 +157,12 @@ class AuditLog:
                 self._file = None
 
 
+def note_rule(context: Any, rule: str) -> None:
+    """Tell the client which rule decided (``RequestContext.policy_rule``; other contexts are left be)."""
+    if isinstance(context, RequestContext):
+        context.policy_rule = rule
+
+
 def _get(params: Any, key: str) -> Any:
     return params.get(key) if hasattr(params, "get") else None
 
@@ -195,6 +201,7 @@ class RuleBasedPolicyEngine:
     def _answer(self, kind: str, params: Any, context: Any) -> Result:
         started = time.perf_counter()
         decision = self.decide(kind, params, context)
+        note_rule(context, decision.rule or "default")
         if self.audit is not None:
             elapsed = round((time.perf_counter() - started) * 1000, 3)
             self.audit.write(

@@ -17,7 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._engines import RUBRIC_KIND_OF, AuditLog, PolicyDecision, RuleBasedPolicyEngine, audit_log_for
+from ._engines import (
+    RUBRIC_KIND_OF,
+    AuditLog,
+    PolicyDecision,
+    RuleBasedPolicyEngine,
+    audit_log_for,
+    note_rule,
+)
 from ._rubric import PolicyRubric, PolicyRubricError
 from ._rules import DECISIONS, compile_decision
 
@@ -204,6 +211,7 @@ class LlmRubricPolicyEngine:
         extra: dict[str, Any] = {}
         if decision.rule is None and kind != "tool_call":
             decision, extra = await self._judge(kind, params, context)
+        note_rule(context, decision.rule or ("llm_judge" if "judge" in extra else "default"))
         if self.audit is not None:
             extra["ms"] = round((time.perf_counter() - started) * 1000, 3)
             engine = "llm_judge" if "judge" in extra else "rules"
