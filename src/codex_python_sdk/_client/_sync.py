@@ -13,7 +13,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
 from ..events import TypedEvent
@@ -25,6 +25,8 @@ from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._transport import Transport
     from ..events import Usage
     from ..hooks import (
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
+    from ._sync_handle import ThreadHandle
+    from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
 __all__ = ["CodexAgenticClient"]
 
@@ -170,6 +174,35 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
     def stderr_tail(self) -> list[str]:
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
+
+    @overload
+    def thread(
+        self,
+        thread_id: None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadStartOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self,
+        thread_id: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadResumeOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+    ) -> ThreadHandle: ...
+    def thread(
+        self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
+    ) -> ThreadHandle:
+        """A handle on one thread (see ``AsyncCodexAgenticClient.thread`` and
+        :class:`~codex_python_sdk.ThreadHandle`); nothing is sent now."""
+        from ._sync_handle import ThreadHandle
+
+        return ThreadHandle(self, self._async._thread_handle(thread_id, params, options))
 
     @property
     def usage(self) -> Usage:
