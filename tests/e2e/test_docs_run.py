@@ -110,7 +110,9 @@ def marker_comments(page: Path) -> list[str]:
 def test_every_english_page_has_its_chinese_page_and_the_same_code() -> None:
     english = {page.name for page in english_pages()}
     chinese = {page.name for page in chinese_pages()}
-    assert english == chinese, f"only English: {sorted(english - chinese)}, only Chinese: {sorted(chinese - english)}"
+    assert english == chinese, (
+        f"only English: {sorted(english - chinese)}, only Chinese: {sorted(chinese - english)}"
+    )
     for name in sorted(english):
         en = [(b.language, b.code, b.markers) for b in blocks(DOCS / name) if b.language in _COMPARED]
         zh = [(b.language, b.code, b.markers) for b in blocks(ZH / name) if b.language in _COMPARED]
@@ -147,7 +149,9 @@ def test_blocks_tested_elsewhere_name_tests_that_exist() -> None:
 def test_the_blocks_that_are_not_run_are_these() -> None:
     """The list of examples CI does not run, so that growing it is a visible decision."""
     not_run = sorted(
-        f"{b.page.name}:{b.marker('not-run')}" for page in english_pages() for b in python_blocks(page)
+        f"{b.page.name}:{b.marker('not-run')}"
+        for page in english_pages()
+        for b in python_blocks(page)
         if b.marker("not-run")
     )
     print("\n".join(not_run))
@@ -212,9 +216,9 @@ def test_the_examples_of_the_page_run(page: Path, in_docs_home: Any) -> None:
         model.respond_with(lambda request: None if model.pending else _default_reply(request))
         script = block.marker("fake-model")
         if script:
-            model.add(*eval(f"({script},)", {"Reply": Reply}))  # noqa: S307 - our own docs
+            model.add(*eval(f"({script},)", {"Reply": Reply}))
         try:
-            exec(compile(block.code, block.where, "exec"), namespace)  # noqa: S102 - our own docs
+            exec(compile(block.code, block.where, "exec"), namespace)
         except BaseException as exc:
             raise AssertionError(f"{block.where} failed: {exc!r}") from exc
         assert not model.pending, f"{block.where}: the fake model's script was not used up: {model.pending}"
