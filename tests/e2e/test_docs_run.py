@@ -162,7 +162,7 @@ def test_blocks_tested_elsewhere_name_tests_that_exist() -> None:
 
 
 def test_pages_with_a_runner_of_their_own_name_a_test_that_exists_and_reads_the_page() -> None:
-    runners = {page.name: page_runner(page) for page in english_pages() if page_runner(page)}
+    runners = {page.name: runner for page in english_pages() if (runner := page_runner(page))}
     assert runners, "no page names its own runner: then this test and the marker can go"
     for name, where in runners.items():
         path, _, test = where.partition("::")
