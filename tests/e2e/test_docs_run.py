@@ -12,6 +12,11 @@ between are allowed) say how:
 - ``<!-- tested-by: tests/e2e/test_x.py::test_name -->``: the block is a test (or part of one) that is
   run from that file; the docs test checks the test exists.
 
+A page whose blocks have a runner of their own (one that checks what they print, or needs a fresh
+interpreter per block) says so once, on a line of its own: ``<!-- page-tested-by:
+tests/e2e/test_x.py::test_name -->``. None of its blocks is run here (so none runs twice in CI); the docs
+test checks that the test exists and reads the page, and the runner checks that it knows every block.
+
 The blocks of one page run in order in one namespace, as a reader runs them. ``docs/zh/PAGE`` must have
 the same blocks, comments included, as ``docs/PAGE`` (code is identical in both languages), so running
 the English page runs the Chinese page's code too.
@@ -38,6 +43,8 @@ EXAMPLES = ROOT / "examples"
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
 _COMMENT = re.compile(r"^\s*<!--\s*([a-z-]+):\s*(.*?)\s*-->\s*$", re.DOTALL)
 MARKERS = ("fake-model", "not-run", "tested-by")
+PAGE_MARKER = "page-tested-by"
+_PAGE_MARKER = re.compile(rf"^<!--\s*{PAGE_MARKER}:\s*(\S+?)\s*-->\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,13 @@ def chinese_pages() -> list[Path]:
     return sorted(ZH.glob("*.md"))
 
 
+def page_runner(page: Path) -> str | None:
+    """The test that runs the page's blocks itself (``<!-- page-tested-by: file::test -->``), if any."""
+    found = _PAGE_MARKER.findall(page.read_text(encoding="utf-8"))
+    assert len(found) <= 1, f"{page}: more than one {PAGE_MARKER} marker"
+    return found[0] if found else None
+
+
 def marker_comments(page: Path) -> list[str]:
     """Every ``<!-- name: ... -->`` comment of a page whose name looks like a marker (typo check)."""
     return re.findall(r"<!--\s*([a-z-]+):", page.read_text(encoding="utf-8"))
@@ -117,6 +131,7 @@ def test_every_english_page_has_its_chinese_page_and_the_same_code() -> None:
         en = [(b.language, b.code, b.markers) for b in blocks(DOCS / name) if b.language in _COMPARED]
         zh = [(b.language, b.code, b.markers) for b in blocks(ZH / name) if b.language in _COMPARED]
         assert en == zh, f"docs/{name} and docs/zh/{name} must have the same code blocks (and markers)"
+        assert page_runner(DOCS / name) == page_runner(ZH / name), f"docs/zh/{name}: not the same runner"
 
 
 _COMPARED = ("python", "py", "bash", "sh", "console")
@@ -131,7 +146,7 @@ def test_markers_are_spelled_right_and_say_why() -> None:
             assert reason is None or len(reason) > 10, f"{block.where}: say why it is not run"
 
 
-_OTHER_COMMENTS = ("placeholder",)
+_OTHER_COMMENTS = (PAGE_MARKER,)
 
 
 def _tested_by() -> list[Block]:
@@ -144,6 +159,18 @@ def test_blocks_tested_elsewhere_name_tests_that_exist() -> None:
         path, _, name = where.partition("::")
         source = (ROOT / path).read_text(encoding="utf-8")
         assert re.search(rf"^(async )?def {re.escape(name)}\(", source, re.M), f"{block.where}: no {where}"
+
+
+def test_pages_with_a_runner_of_their_own_name_a_test_that_exists_and_reads_the_page() -> None:
+    runners = {page.name: runner for page in english_pages() if (runner := page_runner(page))}
+    assert runners, "no page names its own runner: then this test and the marker can go"
+    for name, where in runners.items():
+        path, _, test = where.partition("::")
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert re.search(rf"^(async )?def {re.escape(test)}\(", source, re.M), f"docs/{name}: no {where}"
+        assert f'"{name}"' in source, f"docs/{name}: {path} does not read the page"
+        marked = [b.where for b in python_blocks(DOCS / name) if b.markers]
+        assert not marked, f"block markers on a page run by {where} mean nothing: {marked}"
 
 
 def test_the_blocks_that_are_not_run_are_these() -> None:
@@ -201,6 +228,8 @@ def in_docs_home(docs_home: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _runnable(page: Path) -> list[Block]:
+    if page_runner(page):
+        return []  # its own test runs them
     return [b for b in python_blocks(page) if not b.marker("not-run") and not b.marker("tested-by")]
 
 

@@ -1,4 +1,5 @@
-"""The documentation site builds in strict mode, and its API reference covers every public name.
+"""The documentation site builds in strict mode, its API reference covers every public name, and the
+configuration page every client option.
 
 Strict mode fails the build on a link to a missing page or anchor, on a cross-reference that does not
 resolve and on a docstring griffe cannot read. The build needs the ``[docs]`` extra (CI installs it);
@@ -8,6 +9,7 @@ where it is missing the build test is skipped, the coverage test still runs.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import re
 import subprocess
@@ -35,6 +37,21 @@ def test_the_api_reference_documents_every_public_name_where_it_is_defined() -> 
     where: dict[str, str] = codex_python_sdk.testing._WHERE
     for name, module in where.items():
         assert f"codex_python_sdk.testing{module}.{name}" in documented, f"docs/api.md lacks testing.{name}"
+
+
+def test_the_configuration_page_lists_every_client_option_in_both_languages() -> None:
+    from codex_python_sdk import ClientOptions
+
+    keywords = [
+        name
+        for name, parameter in inspect.signature(ClientOptions.__init__).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    assert len(keywords) > 40  # the signature was read, not an empty list
+    for page in (ROOT / "docs" / "configuration.md", ROOT / "docs" / "zh" / "configuration.md"):
+        text = page.read_text(encoding="utf-8")
+        missing = [name for name in keywords if f"`{name}`" not in text]
+        assert not missing, f"{page.relative_to(ROOT)} does not document {missing}"
 
 
 @pytest.mark.slow
