@@ -6,6 +6,10 @@
 - ``_client/_sync_methods.py``: the sync facade. Every public ``async def`` of ``AsyncCodexAgenticClient``
   (and its mixins) gets a sync twin with the same signature that runs it on the client's private loop;
   async iterators become lazy iterators that interrupt their turn when closed early.
+- ``_client/_thread_options.py``: the keyword options of ``client.thread()`` and of the thread handles'
+  methods as ``TypedDict`` s (``**options: Unpack[ThreadStartOptions]``), from the typed keyword
+  signatures of ``protocol/_methods.pyi`` (``thread_start``, ``thread_resume``, ``thread_fork``,
+  ``turn_start``), so a type checker sees ``client.thread(sandbox="read-onyl")`` as a mistake.
 
 Signatures are copied as source text (not re-printed from the AST), so the output is the same on every
 Python version. Run ``python scripts/generate_client.py`` after changing the async API or the options;
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import re
 import subprocess
 import sys
@@ -34,6 +39,16 @@ SOURCES = [
 SYNC_OUT = PKG / "_sync_methods.py"
 INIT_OUT = PKG / "_init.py"
 CREATE_OUT = PKG / "_create.py"
+METHODS_STUB = PKG.parent / "protocol" / "_methods.pyi"
+THREAD_OPTIONS_OUT = PKG / "_thread_options.py"
+# TypedDict -> (the protocol method whose keywords it lists, where the options go)
+THREAD_OPTIONS = {
+    "ThreadStartOptions": ("thread_start", "``client.thread(**options)`` (the thread starts with them)"),
+    "ThreadResumeOptions": ("thread_resume", "``client.thread(thread_id, **options)`` (sent to resume it)"),
+    "ThreadForkOptions": ("thread_fork", "``handle.fork(**options)``"),
+    "TurnOptions": ("turn_start", "``handle.run(prompt, **options)``, ``stream`` and ``events``"),
+}
+OWN_KEYWORDS = {"thread_id", "input", "request_timeout"}  # the handle's id, the prompt, the call's own
 SKIP = {"connect", "close", "request", "notifications"}  # hand-written in _sync.py
 # Streams that start at once in the sync client: a process's stdin may be written before its output is
 # read (``command_exec_write`` right after ``command_exec_events``).
@@ -129,6 +144,8 @@ SYNC_HEADER = '''"""Sync forwarding methods of ``CodexAgenticClient``.
 
 from __future__ import annotations
 
+from typing import overload
+
 from .._unset import UNSET, Unset
 from ._seed_attrs import SeedAttributes
 
@@ -154,6 +171,22 @@ class SyncMethods(SeedAttributes):
 '''
 
 
+def _returns(src: str, node: ast.AsyncFunctionDef) -> tuple[str, bool]:
+    """The sync return annotation of ``node`` (async iterators become ``SyncStream``), and whether it is
+    a stream."""
+    returns = ast.get_source_segment(src, node.returns) if node.returns else "Any"
+    assert returns is not None
+    returns = " ".join(returns.split())
+    is_iter = returns.startswith("AsyncIterator[")
+    if is_iter:
+        returns = "SyncStream[" + returns[len("AsyncIterator[") :]
+    return returns, is_iter
+
+
+def _is_overload(node: ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "overload" for d in node.decorator_list)
+
+
 def _sync_methods() -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -161,18 +194,20 @@ def _sync_methods() -> list[str]:
         src = path.read_text(encoding="utf-8")
         tree = ast.parse(src)
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
+        overloads: list[str] = []  # the @overload variants of the method whose implementation follows
         for node in cls.body:
             if not isinstance(node, ast.AsyncFunctionDef) or node.name.startswith("_") or node.name in SKIP:
                 continue
             if node.name in seen:
                 continue
+            if _is_overload(node):
+                variant, _ = _returns(src, node)
+                overloads.append(
+                    f"    @overload\n    def {node.name}({_signature_text(src, node)}) -> {variant}: ...\n"
+                )
+                continue
             seen.add(node.name)
-            returns = ast.get_source_segment(src, node.returns) if node.returns else "Any"
-            assert returns is not None
-            returns = " ".join(returns.split())
-            is_iter = returns.startswith("AsyncIterator[")
-            if is_iter:
-                returns = "SyncStream[" + returns[len("AsyncIterator[") :]
+            returns, is_iter = _returns(src, node)
             doc = ast.get_docstring(node) or ""
             paragraph = doc.strip().split("\n\n")[0] if doc.strip() else node.name
             first = " ".join(paragraph.split()).rstrip(".")
@@ -190,14 +225,17 @@ def _sync_methods() -> list[str]:
             if returns == "NoReturn":  # the async method always raises
                 body = f'        {call}\n        raise AssertionError("unreachable")\n'
             out.append(
-                f"    def {node.name}({_signature_text(src, node)}) -> {returns}:\n"
+                "".join(overloads) + f"    def {node.name}({_signature_text(src, node)}) -> {returns}:\n"
                 f'        """{summary}\n\n        {twin}\n        """\n' + body
             )
+            overloads = []
     return out
 
 
 def render_sync() -> str:
     imports = [line for line in _imports([p for p, _ in SOURCES]) if "_unset import" not in line]
+    # ``overload`` is imported at run time by the header (the decorator runs); not again for type checkers.
+    imports = [re.sub(r"\boverload(, )?|(, )?\boverload\b", "", line) for line in imports]
     text = SYNC_HEADER.format(marker=MARKER, imports="\n".join(imports)) + "\n" + "\n".join(_sync_methods())
     return _ruff(text, SYNC_OUT)
 
@@ -306,6 +344,69 @@ def render_init(template: str | None = None, target: Path = INIT_OUT) -> str:
     return _ruff(text, target)
 
 
+THREAD_OPTIONS_HEADER = '''"""The keyword options of thread handles, as ``TypedDict`` s for type checkers.
+
+{marker} from protocol/_methods.pyi; do not edit. Only type checkers import
+this module (``**options: Unpack[ThreadStartOptions]``); at run time the options are checked against the
+protocol models by name (``_handle.wire_options``).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+{imports}
+
+__all__ = {names!r}
+'''
+
+
+def render_thread_options() -> str:
+    src = METHODS_STUB.read_text(encoding="utf-8")
+    tree = ast.parse(src)
+    origin: dict[str, str] = {}  # a name the stub imports -> the import line that brings it here
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            where = f"..protocol.{module}" if node.level else module
+            for alias in node.names:
+                origin[alias.asname or alias.name] = where
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AsyncRpcMethods")
+    used: set[str] = set()
+    classes: list[str] = []
+    for name, (method, purpose) in THREAD_OPTIONS.items():
+        node = next(
+            n
+            for n in cls.body
+            if isinstance(n, ast.AsyncFunctionDef) and n.name == method and len(n.args.kwonlyargs) > 1
+        )
+        model = re.search(r":class:`(\w+Params)`", ast.get_docstring(node) or "")
+        assert model is not None, method
+        lines = [
+            f"class {name}(TypedDict, total=False):",
+            f'    """The fields of ``{model.group(1)}`` by their Python names.\n\n'
+            f'    For {purpose}.\n    """',
+            "",
+        ]
+        for arg in node.args.kwonlyargs:
+            if arg.arg in OWN_KEYWORDS or arg.annotation is None:
+                continue
+            annotation = ast.get_source_segment(src, arg.annotation)
+            assert annotation is not None
+            annotation = re.sub(r"\s*\|\s*Unset$", "", " ".join(annotation.split()))
+            used |= {n.id for n in ast.walk(ast.parse(annotation, mode="eval")) if isinstance(n, ast.Name)}
+            lines.append(f"    {arg.arg}: {annotation}")
+        classes.append("\n".join(lines))
+    by_module: dict[str, list[str]] = {}
+    for used_name in sorted(used - set(dir(builtins))):
+        by_module.setdefault(origin[used_name], []).append(used_name)
+    imports = "\n".join(f"    from {mod} import {', '.join(n)}" for mod, n in sorted(by_module.items()))
+    header = THREAD_OPTIONS_HEADER.format(marker=MARKER, imports=imports, names=sorted(THREAD_OPTIONS))
+    return _ruff(header + "\n\n" + "\n\n\n".join(classes) + "\n", THREAD_OPTIONS_OUT)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if a checked-in file is stale")
@@ -315,6 +416,7 @@ def main() -> int:
         (INIT_OUT, render_init()),
         (CREATE_OUT, render_init(CREATE_TEMPLATE, CREATE_OUT)),
         (SYNC_OUT, render_sync()),
+        (THREAD_OPTIONS_OUT, render_thread_options()),
     )
     for target, text in outputs:
         if args.check:

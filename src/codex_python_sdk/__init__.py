@@ -116,6 +116,12 @@ _EXPORTS: dict[str, str] = {
     "MemoryTransport": "._transport",
     "WebSocketTransport": "._transport",
     "ReconnectReport": "._client._reconnect",
+    # one thread as an object
+    "AsyncThreadHandle": "._client._handle",
+    "ThreadHandle": "._client._sync_handle",
+    # structured output
+    "ParsedResponse": ".events._parsed",
+    "OutputValidationError": ".events._parsed",
     # usage and budgets
     "Usage": ".events",
     "Budget": "._client._usage",
@@ -129,6 +135,7 @@ __all__ = [
     "AgentResponse",
     "AppServerConnectionError",
     "AsyncCodexAgenticClient",
+    "AsyncThreadHandle",
     "AudioInput",
     "AuthRequiredError",
     "Budget",
@@ -160,6 +167,8 @@ __all__ = [
     "MethodNotFoundError",
     "NotAuthenticatedError",
     "NotificationOverflowError",
+    "OutputValidationError",
+    "ParsedResponse",
     "PolicyContext",
     "PolicyEngine",
     "PolicyJudgeConfig",
@@ -189,6 +198,7 @@ __all__ = [
     "SyncPoolBatch",
     "SyncStream",
     "TextInput",
+    "ThreadHandle",
     "ThreadNotFoundError",
     "ThreadPage",
     "ThreadReadyEvent",
@@ -230,6 +240,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from ._client._async import AsyncCodexAgenticClient
     from ._client._create import create_async_client, create_client
+    from ._client._handle import AsyncThreadHandle
     from ._client._options import (
         DEFAULT_APP_SERVER_ARGS,
         DEFAULT_CLI_COMMAND,
@@ -241,6 +252,7 @@ if TYPE_CHECKING:
     from ._client._reconnect import ReconnectReport
     from ._client._seed_methods import ThreadPage
     from ._client._sync import CodexAgenticClient
+    from ._client._sync_handle import ThreadHandle
     from ._client._toml import RawToml
     from ._client._usage import Budget
     from ._transport import MemoryTransport, StdioTransport, Transport, WebSocketTransport
@@ -279,6 +291,7 @@ if TYPE_CHECKING:
         UnknownEvent,
         Usage,
     )
+    from .events._parsed import OutputValidationError, ParsedResponse
     from .hooks import HookError, RequestContext
     from .inputs import (
         AudioInput,

@@ -68,7 +68,8 @@ class ToolError(Exception):
 
 # -- schema from annotations -------------------------------------------------------------------------
 def _schema_of(annotation: Any, where: str) -> dict[str, Any]:
-    """The JSON schema of a parameter annotation; TypeError naming ``where`` for what JSON cannot carry."""
+    """The JSON schema of an annotation (a tool's parameter, an ``output_type``); TypeError naming ``where``
+    for what JSON cannot carry."""
     if annotation is inspect.Parameter.empty or annotation is Any or annotation is object:
         return {}
     origin = get_origin(annotation)
@@ -109,7 +110,7 @@ def _schema_of(annotation: Any, where: str) -> dict[str, Any]:
     if origin in (dict, Mapping, typing.Mapping):
         key, value = get_args(annotation) or (str, Any)
         if key is not str:
-            raise TypeError(f"{where}: only dicts with str keys can be tool arguments, not {annotation!r}")
+            raise TypeError(f"{where}: only dicts with str keys can be described as JSON, not {annotation!r}")
         return {"type": "object", "additionalProperties": _schema_of(value, where)}
     if annotation in (list, tuple, set, frozenset):
         return {"type": "array"}
@@ -132,7 +133,7 @@ def _schema_of(annotation: Any, where: str) -> dict[str, Any]:
         props = {name: _schema_of(hint, f"{where}.{name}") for name, hint in hints.items()}
         required = sorted(getattr(annotation, "__required_keys__", hints))
         return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
-    raise TypeError(f"{where}: cannot describe {annotation!r} as JSON for a tool argument")
+    raise TypeError(f"{where}: cannot describe {annotation!r} as JSON")
 
 
 def _enum_type(values: list[Any]) -> dict[str, Any]:

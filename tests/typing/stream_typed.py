@@ -6,9 +6,12 @@ It is never run. Each ``reveal_type`` line ends with the type mypy must reveal (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
-from codex_python_sdk import AsyncCodexAgenticClient, CodexAgenticClient
+from pydantic import BaseModel
+
+from codex_python_sdk import AsyncCodexAgenticClient, CodexAgenticClient, OutputValidationError
 from codex_python_sdk.events import UnknownEvent
 
 if TYPE_CHECKING:
@@ -72,3 +75,49 @@ def sync_stream(client: CodexAgenticClient) -> None:
     for note in client.notifications(["deprecationNotice"]):
         if note.type == "deprecationNotice":
             reveal_type(note.payload.details)  # str | None
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Movie(TypedDict):
+    title: str
+    year: int
+
+
+class Person(BaseModel):
+    name: str
+
+
+async def structured_output(client: AsyncCodexAgenticClient, sync: CodexAgenticClient) -> None:
+    point = await client.responses_create(prompt="a point", output_type=Point)
+    reveal_type(point)  # ParsedResponse[Point]
+    reveal_type(point.output)  # Point
+    reveal_type(point.repaired_from)  # AgentResponse | None
+    movie = sync.responses_create(prompt="a film", output_type=Movie)
+    reveal_type(movie.output)  # TypedDict(Movie, {'title': str, 'year': int})
+    reveal_type(sync.thread().run("who?", output_type=Person).output)  # Person
+    reveal_type(await client.thread().run("hi"))  # AgentResponse
+    try:
+        sync.responses_create(prompt="json", output_type={"type": "object"})
+    except OutputValidationError as error:
+        reveal_type(error.raw_text)  # str
+        reveal_type(error.errors)  # list[str]
+        reveal_type(error.response)  # AgentResponse
+
+
+async def thread_handles(client: AsyncCodexAgenticClient, sync: CodexAgenticClient) -> None:
+    handle = client.thread(model="gpt-5.5", sandbox="read-only")
+    reveal_type(handle)  # AsyncThreadHandle
+    reveal_type(handle.id)  # str | None
+    async for chunk in handle.stream("hi"):
+        reveal_type(chunk)  # str
+    reveal_type(await handle.steer("more"))  # TurnSteerResponse
+    reveal_type(await handle.interrupt())  # TurnInterruptResponse | None
+    reveal_type(await handle.fork())  # AsyncThreadHandle
+    reveal_type(sync.thread("t").fork())  # ThreadHandle
+    for event in sync.thread("t").events("hi"):
+        reveal_type(event)  # TypedEvent

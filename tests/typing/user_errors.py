@@ -26,3 +26,10 @@ create_client(on_command_approval=wrong_answer)  # error
 create_client(on_command_approval=not_a_decision)  # error
 create_client(turn_timeout="soon")  # error
 client.thread_list(limit="ten")  # error
+print(client.responses_create(prompt="hi").output)  # error
+client.responses_create(prompt="hi", output_type="Person")  # error
+client.thread().run(42)  # error
+client.thread(42)  # error
+client.thread(sandbox="read-onyl")  # error
+client.thread(modle="gpt-5.5")  # error
+client.thread().run("hi", efort="low")  # error

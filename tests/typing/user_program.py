@@ -5,8 +5,21 @@ Never run: it only has to type-check."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypedDict
 
-from codex_python_sdk import AgentResponse, RequestContext, create_async_client, create_client
+from pydantic import BaseModel
+
+from codex_python_sdk import (
+    AgentResponse,
+    OutputValidationError,
+    ParsedResponse,
+    RequestContext,
+    ThreadHandle,
+    create_async_client,
+    create_client,
+)
 from codex_python_sdk.hooks import CommandApprovalAnswer, UserInputAnswer
 from codex_python_sdk.protocol import (
     CommandExecutionRequestApprovalParams,
@@ -71,6 +84,73 @@ async def streamed() -> None:
         review = await client.review(thread_id="t", target={"type": "uncommittedChanges"})
         print(review.text)
         await client.turn_interrupt("t", "u")
+
+
+@dataclass
+class Step:
+    title: str
+    done: bool
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+
+
+class Verdict(TypedDict):
+    ok: bool
+    reason: str
+
+
+class Person(BaseModel):
+    name: str
+    age: int
+
+
+def structured() -> None:
+    with create_client() as client:
+        plan: ParsedResponse[Plan] = client.responses_create(prompt="plan it", output_type=Plan)
+        print([step.title for step in plan.output.steps if not step.done], plan.text)
+        if plan.repaired_from is not None:
+            print("repaired:", plan.repaired_from.text)
+        verdict = client.responses_create(prompt="ok?", output_type=Verdict, thread_id=plan.thread_id)
+        print(verdict.output["ok"], verdict.output["reason"])
+        try:
+            person = client.responses_create(prompt="who?", output_type=Person)
+            print(person.output.name, person.output.age + 1)
+        except OutputValidationError as error:
+            print(error.raw_text, error.errors, error.response.thread_id)
+        raw = client.responses_create(prompt="json", output_type={"type": "object"})
+        if isinstance(raw.output, Mapping):  # not dict: that would narrow to dict[Any, Any]
+            print(sorted(raw.output))
+
+
+def handles() -> None:
+    with create_client() as client:
+        thread: ThreadHandle = client.thread(model="gpt-5.5", sandbox="read-only")
+        first = thread.run("hello", effort="low")
+        print(first.text, thread.id)
+        for chunk in thread.stream("more"):
+            print(chunk, end="")
+        thread.steer("and this")
+        thread.interrupt()
+        plan = thread.run("plan it", output_type=Plan)
+        print(plan.output.steps)
+        fork = thread.fork()
+        print(fork.read(include_turns=True).turns)
+        thread.revert(turns=1)
+        thread.compact()
+        thread.archive()
+
+
+async def async_handles() -> None:
+    async with create_async_client() as client:
+        thread = client.thread()
+        async for event in thread.events("hi"):
+            if event.type == "turn/started":
+                await thread.steer("more")
+        result: AgentResponse = await thread.run("again")
+        print(result.text, (await thread.read()).preview)
 
 
 asyncio.run(streamed())

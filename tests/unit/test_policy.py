@@ -548,7 +548,9 @@ def test_the_examples_in_policy_md_run_and_do_what_they_say(monkeypatch: Any, tm
     ns = _run_doc_examples(monkeypatch, tmp_path)
     allow = RuleBasedPolicyEngine(ns["allow_list"])
 
-    def allowed(script: str, cwd: str = "/work/repo") -> str | None:
+    repo = ns["repo"]  # the example's repository: the directory it ran in
+
+    def allowed(script: str, cwd: str = repo) -> str | None:
         return allow.decide("command", _cmd(script, cwd=cwd)).rule
 
     assert allowed("git status --short") == allowed("pytest -x tests") == "allowed-commands"

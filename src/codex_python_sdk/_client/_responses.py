@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
 from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
@@ -21,7 +21,9 @@ from ._usage import Budget, check_budget
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from ..events import AgentResponse, ResponseEvent, TypedEvent
+    from ..events._parsed import OutputT, ParsedResponse
     from ..inputs import Prompt
+    from ..protocol._base import JsonValue
     from ._options import ClientOptions
     from ._routing import Router
     from ._usage import UsageLedger
@@ -168,6 +170,7 @@ class Responses:
                         acc.add(msg)
         acc.raise_if_failed()
 
+    @overload
     async def responses_create(
         self,
         *,
@@ -178,6 +181,58 @@ class Responses:
         include_events: bool = False,
         turn_timeout: float | Unset | None = UNSET,
         budget: Budget | None = None,
+        output_type: None = None,
+    ) -> AgentResponse: ...
+    @overload
+    async def responses_create(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
+        output_type: type[OutputT],
+    ) -> ParsedResponse[OutputT]: ...
+    @overload
+    async def responses_create(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
+        output_type: Mapping[str, object],
+    ) -> ParsedResponse[JsonValue]: ...
+    @overload
+    async def responses_create(  # an output type not known statically (e.g. forwarded by a wrapper)
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
+        output_type: type[Any] | Mapping[str, object] | None = None,
+    ) -> AgentResponse: ...
+    async def responses_create(
+        self,
+        *,
+        prompt: Prompt,
+        thread_id: str | None = None,
+        thread_params: Mapping[str, object] | None = None,
+        turn_params: Mapping[str, object] | None = None,
+        include_events: bool = False,
+        turn_timeout: float | Unset | None = UNSET,
+        budget: Budget | None = None,
+        output_type: type[Any] | Mapping[str, object] | None = None,
     ) -> AgentResponse:
         """Run one turn to the end and return an :class:`AgentResponse`.
 
@@ -185,8 +240,31 @@ class Responses:
         (its ``response`` holds what was gathered). ``include_events=True`` keeps every event.
         ``turn_timeout`` (seconds; default: the client's) bounds the whole turn: past it the turn is
         interrupted and :class:`TurnTimeoutError` raised, its ``response`` holding the partial result.
-        Cancelling the call (``task.cancel()``, a timeout, Ctrl-C) interrupts the turn too.
+        Cancelling the call (``task.cancel()``, a timeout, Ctrl-C) interrupts the turn too. ``budget`` (a
+        :class:`Budget`) limits this turn's tokens and time (:class:`BudgetExceededError`).
+
+        ``output_type`` (a pydantic model, a dataclass, a ``TypedDict`` or a JSON schema dict) asks for
+        structured output: its schema goes with the turn (``outputSchema``) and the answer is parsed and
+        validated into a :class:`ParsedResponse` whose ``output`` is the object. An answer that does not
+        validate gets one repair turn on the same thread, quoting what was wrong; if that answer does
+        not validate either, :class:`OutputValidationError` is raised (with ``raw_text`` and ``errors``).
+        ``turn_timeout`` and ``budget`` bound each of the (at most two) turns; a turn stopped by either
+        raises as usual and is not repaired.
         """
+        if output_type is not None:
+            from ._output import create_parsed  # loaded only when structured output is asked for
+
+            return await create_parsed(
+                self,
+                output_type,
+                prompt=prompt,
+                thread_id=thread_id,
+                thread_params=thread_params,
+                turn_params=turn_params,
+                include_events=include_events,
+                turn_timeout=turn_timeout,
+                budget=budget,
+            )
         if _replaced(self, "responses_events"):  # the seed's tests (and users) stub the event stream
             events = self.responses_events(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
 from ._async import AsyncCodexAgenticClient
@@ -22,6 +22,8 @@ from ._options import HOOK_NAMES, ClientOptions
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._transport import Transport
     from ..events import TypedEvent, Usage
     from ..hooks import (
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from ..protocol._methods import SyncRpcMethods
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
     from ._portal import SyncStream
+    from ._sync_handle import ThreadHandle
+    from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
 __all__ = ["CodexAgenticClient"]
 
@@ -171,6 +175,35 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
     def stderr_tail(self) -> list[str]:
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
+
+    @overload
+    def thread(
+        self,
+        thread_id: None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadStartOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self,
+        thread_id: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadResumeOptions],
+    ) -> ThreadHandle: ...
+    @overload
+    def thread(
+        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+    ) -> ThreadHandle: ...
+    def thread(
+        self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
+    ) -> ThreadHandle:
+        """A handle on one thread (see ``AsyncCodexAgenticClient.thread`` and
+        :class:`~codex_python_sdk.ThreadHandle`); nothing is sent now."""
+        from ._sync_handle import ThreadHandle
+
+        return ThreadHandle(self, self._async._thread_handle(thread_id, params, options))
 
     @property
     def usage(self) -> Usage:

@@ -9,15 +9,19 @@ this connection is used as is: no extra round trip per turn.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import CodexAgenticError
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .._callables import CallableRunner
     from ..hooks import RequestContext
     from ..tools import ToolRegistry
+    from ._handle import AsyncThreadHandle
     from ._options import ClientOptions
+    from ._thread_options import ThreadResumeOptions, ThreadStartOptions
     from ._usage import UsageLedger
 
 __all__ = ["Threads"]
@@ -72,6 +76,48 @@ class Threads:
         return self._tool_registry.handler(
             params, context, runner=self._tool_runner, default_timeout=self._options.approval_timeout
         )
+
+    # -- handles ---------------------------------------------------------------------------------------
+    @overload
+    def thread(
+        self,
+        thread_id: None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadStartOptions],
+    ) -> AsyncThreadHandle: ...
+    @overload
+    def thread(
+        self,
+        thread_id: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        **options: Unpack[ThreadResumeOptions],
+    ) -> AsyncThreadHandle: ...
+    @overload
+    def thread(
+        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+    ) -> AsyncThreadHandle: ...
+    def thread(
+        self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
+    ) -> AsyncThreadHandle:
+        """A handle on one thread: ``run``, ``stream``, ``events``, ``steer``, ``interrupt``, ``fork``,
+        ``revert``, ``compact``, ``archive``, ``read`` (see :class:`~codex_python_sdk.AsyncThreadHandle`).
+
+        Without ``thread_id`` the thread is started on first use, with ``options`` (the snake_case fields
+        of ``ThreadStartParams``: ``model=``, ``sandbox=``, ``approval_policy=`` ...) on top of ``params``
+        (wire names), as ``thread_start(params=...)`` would. With ``thread_id``, options given are sent
+        with ``thread/resume`` on first use (those of ``ThreadResumeParams``). Nothing is sent now.
+        """
+        return self._thread_handle(thread_id, params, options)
+
+    def _thread_handle(
+        self, thread_id: str | None, params: Mapping[str, object] | None, options: Mapping[str, object]
+    ) -> AsyncThreadHandle:
+        from ._handle import AsyncThreadHandle, wire_options  # loaded on first use
+
+        model = "ThreadStartParams" if thread_id is None else "ThreadResumeParams"
+        return AsyncThreadHandle(self, thread_id, wire_options(model, params, options))  # type: ignore[arg-type]
 
     # -- start / resume --------------------------------------------------------------------------------
     async def _start_thread_raw(self, params: Mapping[str, object] | None) -> dict[str, Any]:

@@ -194,6 +194,11 @@ class TurnTracker:
                 await asyncio.sleep(0.02)
         return self.running_id(thread_id, turn_id)
 
+    def current(self, thread_id: str) -> TurnRun | str | None:
+        """The turn running on ``thread_id``: this client's :class:`TurnRun`, the id of a turn it did not
+        start, or None (what a thread handle steers or interrupts)."""
+        return self._ours.get(thread_id) or self._foreign.get(thread_id)
+
 
 # -- the loop ------------------------------------------------------------------------------------------
 async def next_message(
