@@ -93,11 +93,12 @@ def _call_args(args: ast.arguments, *, skip_first: bool = True) -> str:
 
 
 def _imports(paths: list[Path]) -> list[str]:
-    """Every ``from ... import ...`` of the source modules (they all live in ``_client/``), to go under
-    ``TYPE_CHECKING`` in a generated module; ruff's fixer then drops the unused ones."""
+    """Every module-level ``from ... import ...`` of the source modules (they all live in ``_client/``),
+    to go under ``TYPE_CHECKING`` in a generated module; ruff's fixer then drops the unused ones. Imports
+    inside functions are left out: they are there to be lazy, and may name a module another way."""
     out: list[str] = []
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _module_level(ast.parse(path.read_text(encoding="utf-8")).body):
             if isinstance(node, ast.ImportFrom) and node.module != "__future__":
                 aliases = [a for a in node.names if a.name != "TYPE_CHECKING"]
                 if not aliases:
@@ -107,6 +108,16 @@ def _imports(paths: list[Path]) -> list[str]:
             elif isinstance(node, ast.Import):
                 out += [f"    import {a.name}" for a in node.names]
     return sorted(set(out))
+
+
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a module body, including those of its ``if`` blocks (``if TYPE_CHECKING:``)."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out += _module_level([*node.body, *node.orelse])
+    return out
 
 
 def _ruff(text: str, target: Path) -> str:

@@ -22,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import queue
 import threading
 from collections.abc import Callable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import queue
     from typing import Any
 
 __all__ = ["CallableFailed", "CallableRunner", "CallableTimedOut"]
@@ -57,6 +57,8 @@ class _DaemonPool:
     """At most ``max_workers`` daemon threads, started on demand, fed from one queue."""
 
     def __init__(self, name: str, max_workers: int) -> None:
+        import queue  # lazy: the pool starts with the first sync hook or tool, not with the clients' import
+
         self._name = name
         self._max = max_workers
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -84,6 +83,8 @@ RequestKind = Literal[
 
 
 def _now_iso() -> str:
+    from datetime import datetime, timezone  # lazy: datetime is slow to import, and needed only here
+
     return datetime.now(timezone.utc).isoformat()
 
 

@@ -11,34 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._callables import CallableRunner
-from .._rpc import RpcConnection
-from .._transport import StdioTransport, Transport
 from .._unset import UNSET, Unset
 from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
-from ..events import ResponseEvent, TypedEvent
-from ..hooks import HookError
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
-from ._launch import plan_launch
 from ._options import HOOK_NAMES, ClientOptions
-from ._reconnect import ReconnectReport, resume_threads
 from ._responses import Responses
-from ._routing import EndOfQueue, Listener, Router
 from ._seed_methods import SeedMethods
-from ._server_requests import ServerRequestDispatcher
 from ._threads import Threads
 from ._turns import TurnTracker
 from ._usage import OBSERVED, UsageLedger, UsageMethods
 
+# Importing the clients must stay cheap (docs/performance.md): the runners of sync hooks and tools are
+# imported when a client is made, the connection (orjson), the transport and the server-request machinery
+# (hooks, answer schemas) when it first connects, the events with the first turn or subscription.
 if TYPE_CHECKING:
+    from .._rpc import RpcConnection
+    from .._transport import Transport
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
+        HookError,
         McpElicitationHook,
         PermissionsApprovalHook,
         ToolCallHook,
@@ -48,6 +45,9 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import AsyncRpcMethods
     from ..tools import ToolRegistry
+    from ._notifications import NotificationStream
+    from ._reconnect import ReconnectReport
+    from ._server_requests import ServerRequestDispatcher
 
 __all__ = ["AsyncCodexAgenticClient"]
 
@@ -117,6 +117,10 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             from ..tools import ToolRegistry  # imported only when tools are used
 
             self._tool_registry = ToolRegistry(options.tools)
+        # With the first client, not with the clients' import (docs/performance.md).
+        from .._callables import CallableRunner
+        from ._routing import Router
+
         self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)
         self._tool_runner = CallableRunner("codex-sdk-tool", options.tool_workers)
         self._conn: RpcConnection | None = None
@@ -209,6 +213,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 connect_timeout=self._options.connect_timeout,
             )
             return self._transport
+        from .._transport import StdioTransport
+        from ._launch import plan_launch
+
         plan = plan_launch(self._options)
         logger.debug("starting %s (%s)", plan.argv[0], plan.binary.source)
         self.binary_path = plan.binary.path
@@ -225,6 +232,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 "env_http_headers instead",
                 secrets,
             )
+        from .._rpc import RpcConnection
+        from ._server_requests import ServerRequestDispatcher
+
         transport = self._transport_for_connect()
         conn = RpcConnection(
             transport,
@@ -248,6 +258,10 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
         self._carried_hook_errors.clear()
         conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
+        # What the first turn needs (inputs, events, AgentResponse): imported now, while codex boots.
+        from .. import inputs  # noqa: F401
+        from ..events import _event, _response  # noqa: F401
+
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
             capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
@@ -372,6 +386,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
                 raise
             self._dead = None
             self._loaded_threads.clear()
+            from ._reconnect import resume_threads
+
             report = await resume_threads(threads, self._resume_one)
         if report.failed:
             logger.warning("reconnect(): threads that could not be resumed: %s", report)
@@ -391,6 +407,8 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         for task in list(self._tasks):
             task.cancel()
         old_errors = self._dispatcher.errors if self._dispatcher is not None else ()
+        from ._routing import Router
+
         self._router, self._turns = Router(), TurnTracker()
         self._dispatcher = None
         self._carried_hook_errors = list(old_errors)
@@ -523,42 +541,11 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         :class:`NotificationOverflowError` rather than silently missing events. ``aclose()`` ends it.
         """
         self._check_open()
+        from ._notifications import NotificationStream  # with the events it yields (see the imports)
+        from ._routing import Listener
+
         which = Listener._ALL if isinstance(thread_id, Unset) else thread_id
         return NotificationStream(self, self._router.add_listener(methods, which, maxsize))
-
-
-class NotificationStream(AsyncIterator[TypedEvent]):
-    """What :meth:`AsyncCodexAgenticClient.notifications` returns: subscribed from the start."""
-
-    def __init__(self, client: AsyncCodexAgenticClient, listener: Listener) -> None:
-        self._client = client
-        self._listener = listener
-        self._connected = False
-
-    def __aiter__(self) -> NotificationStream:
-        return self
-
-    async def __anext__(self) -> TypedEvent:
-        if not self._connected:
-            await self._client._connection()  # the first read connects a client that is not yet
-            self._connected = True
-        try:
-            msg = await self._listener.queue.get()
-        except EndOfQueue:  # the listener was closed: the iteration simply ends
-            raise StopAsyncIteration from None
-        except BaseException:
-            self._listener.close()
-            raise
-        return ResponseEvent.from_notification(msg)
-
-    async def aclose(self) -> None:
-        """Stop receiving (idempotent)."""
-        self._listener.close()
-
-    def __del__(self) -> None:
-        listener = getattr(self, "_listener", None)
-        if listener is not None:
-            listener.close()
 
 
 def _judge_options(options: ClientOptions, overrides: Mapping[str, Any]) -> ClientOptions:

@@ -9,16 +9,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import CodexAgenticError
-from ..events import CommandExecEvent
 from ._seed_methods import as_response
 
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
+    from ..events import CommandExecEvent
     from ..protocol import (
         CommandExecResizeResponse,
         CommandExecResponse,
@@ -160,6 +159,11 @@ class ExecMethods:
         """Run a command and stream its output as :class:`CommandExecEvent`; the last event is
         ``command/exec/completed`` with the exit code. Output is routed by process id, so concurrent turn
         streams never see it. Leaving early terminates the process. ``process_id`` defaults to a new id."""
+        # Lazy: uuid (it imports platform) and the event dataclass are kept off the clients' import.
+        import uuid
+
+        from ..events._response import CommandExecEvent
+
         process_id = process_id or f"sdk-{uuid.uuid4().hex[:12]}"
         params = _exec_params(
             command,
@@ -212,6 +216,8 @@ class ExecMethods:
 
 
 def _exec_event(msg: dict[str, Any], process_id: str) -> CommandExecEvent:
+    from ..events._response import CommandExecEvent  # loaded by command_exec_events already
+
     params = msg.get("params") or {}
     data = params.get("deltaBase64")
     return CommandExecEvent(

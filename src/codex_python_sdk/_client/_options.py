@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from .._secret import Secret
 from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError
-from ._toml import encode_overrides
 
 TYPE_CHECKING = False  # typing is not imported at run time: this module is on the cold-start path
 if TYPE_CHECKING:
@@ -412,6 +411,8 @@ class ClientOptions:
         overrides = dict(self.server_config_overrides)
         if self.enable_web_search:
             overrides.setdefault("web_search", "live")
+        from ._toml import encode_overrides  # needed at launch only: kept off the clients' import
+
         flags += encode_overrides(overrides)
         return flags
 

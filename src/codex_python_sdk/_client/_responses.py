@@ -13,14 +13,16 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
-from ..events import AgentResponse, ResponseEvent, ThreadReadyEvent, TypedEvent
-from ..inputs import Prompt, to_wire_input
 from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
 from ._usage import Budget, check_budget
 
+# Importing the clients must stay cheap (docs/performance.md): the events and the input classes are
+# imported with the first turn.
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
+    from ..events import AgentResponse, ResponseEvent, TypedEvent
     from ..events._parsed import OutputT, ParsedResponse
+    from ..inputs import Prompt
     from ..protocol._base import JsonValue
     from ._options import ClientOptions
     from ._routing import Router
@@ -81,6 +83,8 @@ class Responses:
         turn_timeout: float | Unset | None,
         budget: Budget | None = None,
     ) -> tuple[TurnRun, AsyncIterator[dict[str, Any]]]:
+        from ..inputs import to_wire_input  # lazy (see the imports)
+
         wire_input = to_wire_input(prompt)  # bad input fails before anything is started
         params = {**self._options.turn_params(turn_params), "input": wire_input}
         return await self._open_turn(thread_id, thread_params, "turn/start", params, turn_timeout, budget)
@@ -108,6 +112,8 @@ class Responses:
             yield event
 
     async def _events(self, run: TurnRun, stream: AsyncIterator[dict[str, Any]]) -> AsyncIterator[TypedEvent]:
+        from ..events._event import ResponseEvent, ThreadReadyEvent  # lazy (see the imports)
+
         yield ThreadReadyEvent(
             "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
         )
@@ -272,6 +278,8 @@ class Responses:
     ) -> AgentResponse:
         acc = TurnAccumulator(run.thread_id, keep_events=include_events)
         if acc.events is not None:
+            from ..events._event import ThreadReadyEvent  # lazy (see the imports)
+
             acc.events.append(
                 ThreadReadyEvent(
                     "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError, MethodNotFoundError, SessionNotFoundError
-from ..inputs import Prompt, to_wire_input
 from ._seed_attrs import SeedAttributes
 
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from ..events import ResponseEvent
+    from ..inputs import Prompt
     from ..protocol import (
         AppsListResponse,
         ConfigReadResponse,
@@ -335,6 +335,8 @@ class SeedMethods(SeedAttributes):
 
     async def turn_steer(self, thread_id: str, turn_id: str, prompt: Prompt) -> TurnSteerResponse:
         """Add input to a running turn (text, images or a list of inputs, like ``prompt``)."""
+        from ..inputs import to_wire_input  # lazy: its dataclasses are kept off the clients' import
+
         params = {"threadId": thread_id, "expectedTurnId": turn_id, "input": to_wire_input(prompt)}
         return cast("TurnSteerResponse", await self._call("turn/steer", params))
 

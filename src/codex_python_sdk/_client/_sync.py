@@ -16,22 +16,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
-from ..events import TypedEvent
-from ..hooks import HookError
 from ._async import AsyncCodexAgenticClient
 from ._init import SyncClientInit
 from ._options import HOOK_NAMES, ClientOptions
-from ._portal import Portal, SyncStream
 from ._sync_methods import SyncMethods
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._transport import Transport
-    from ..events import Usage
+    from ..events import TypedEvent, Usage
     from ..hooks import (
         CommandApprovalHook,
         FileChangeApprovalHook,
+        HookError,
         McpElicitationHook,
         PermissionsApprovalHook,
         ToolCallHook,
@@ -41,6 +39,7 @@ if TYPE_CHECKING:
     from ..protocol._base import JsonValue, Model
     from ..protocol._methods import SyncRpcMethods
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
+    from ._portal import SyncStream
     from ._sync_handle import ThreadHandle
     from ._thread_options import ThreadResumeOptions, ThreadStartOptions
 
@@ -88,6 +87,8 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         return client
 
     def _setup(self, options: ClientOptions) -> None:
+        from ._portal import Portal  # with the first client, not with the clients' import
+
         object.__setattr__(self, "_async", AsyncCodexAgenticClient.from_options(options))
         object.__setattr__(self, "_portal", Portal())
         object.__setattr__(self, "_rpc", None)

@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import CodexAgenticError
-from ..hooks import RequestContext
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._callables import CallableRunner
+    from ..hooks import RequestContext
     from ..tools import ToolRegistry
     from ._handle import AsyncThreadHandle
     from ._options import ClientOptions

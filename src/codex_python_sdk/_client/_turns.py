@@ -25,7 +25,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .._rpc import RpcConnection
 from ..errors import (
     CodexAgenticError,
     RpcError,
@@ -36,11 +35,12 @@ from ..errors import (
     TurnTimeoutError,
     turn_failed_error,
 )
-from ..events import AgentResponse, ResponseEvent
-from ..events._usage import TurnUsageCounter
-from ._routing import EventQueue, Router
 
+# Importing the clients must stay cheap (docs/performance.md): the events are imported with the first turn.
 if TYPE_CHECKING:
+    from .._rpc import RpcConnection
+    from ..events import AgentResponse, ResponseEvent
+    from ._routing import EventQueue, Router
     from ._usage import TurnWatch
 
 __all__ = ["TurnAccumulator", "TurnRun", "TurnTracker", "turn_messages"]
@@ -388,11 +388,18 @@ class TurnAccumulator:
     def __init__(self, thread_id: str, *, keep_events: bool) -> None:
         self.thread_id = thread_id
         self.turn_id: str | None = None
-        self.events: list[ResponseEvent] | None = [] if keep_events else None
+        self.events: list[ResponseEvent] | None = None
+        if keep_events:
+            from ..events._event import ResponseEvent  # lazy (see the imports); bound once, used per event
+
+            self.events = []
+            self._to_event = ResponseEvent.from_notification
         self.items: list[dict[str, Any]] = []
         self._deltas: dict[str, list[str]] = {}
         self._last_agent_item: str | None = None
         self.usage: dict[str, Any] | None = None
+        from ..events._usage import TurnUsageCounter  # lazy (see the imports)
+
         self._turn_usage = TurnUsageCounter()
         self.diff: str | None = None
         self.status = "inProgress"
@@ -406,7 +413,7 @@ class TurnAccumulator:
         if type(params) is not dict:
             params = {}
         if self.events is not None:
-            self.events.append(ResponseEvent.from_notification(msg, self.thread_id))
+            self.events.append(self._to_event(msg, self.thread_id))
         if method == "item/agentMessage/delta":
             self.add_delta(params.get("itemId"), params.get("delta"))
         elif method == "item/completed":
@@ -485,6 +492,8 @@ class TurnAccumulator:
 
     def response(self, *, status: str | None = None) -> AgentResponse:
         """The result so far (``status`` overrides the turn's, e.g. ``"interrupted"`` for a partial)."""
+        from ..events._response import AgentResponse  # lazy (see the imports)
+
         return AgentResponse(
             text=self.text(),
             thread_id=self.thread_id,

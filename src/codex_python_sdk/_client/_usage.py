@@ -18,14 +18,15 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import _telemetry
 from ..errors import BudgetExceededError
-from ..events import Usage
-from ..events._usage import TurnUsageCounter
 
+# Imported where first needed, not with the clients (docs/performance.md): the token counts when a client
+# is made, _telemetry (and json) with the first turn's watch.
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from .. import _telemetry
+    from ..events._usage import Usage
     from ..hooks import RequestContext
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
     from ._turns import TurnRun, TurnTracker
@@ -119,6 +120,8 @@ class UsageLedger:
         self.budget = budget
         self.tracer_provider = tracer_provider
         self.capture_content = capture_content
+        from ..events._usage import Usage
+
         self.total = Usage()
         self.turns = 0
         self.rate_limits: dict[str, Any] | None = None
@@ -170,6 +173,8 @@ class UsageLedger:
         if trace is None or ctx.kind in ("tool_call", "current_time"):
             return  # a tool call is its execute_tool span
         hook = name if by in ("hook", "fail_closed") else None
+        from .. import _telemetry  # loaded: there is a trace
+
         trace.approval(
             ctx.kind,
             ctx.item_id,
@@ -183,6 +188,8 @@ class UsageLedger:
     def _token_usage(self, thread_id: str, token_usage: Any) -> None:
         if type(token_usage) is not dict:
             return
+        from ..events._usage import Usage  # loaded with the client
+
         total = Usage.from_wire(token_usage.get("total"))
         before = self._threads.get(thread_id)
         # A thread first seen here (resumed): only its last request counts as this client's use.
@@ -211,6 +218,8 @@ class UsageLedger:
         self, thread_id: str, method: str, params: Mapping[str, Any], budget: Budget | None
     ) -> TurnWatch | None:
         """The watch of a turn about to start, or None when it has neither budget nor trace."""
+        from .. import _telemetry  # lazy (see the imports)
+
         tracer = _telemetry.tracer_for(self.tracer_provider)
         if tracer is None and budget is None and self.budget is None:
             return None
@@ -247,6 +256,8 @@ class TurnWatch:
         self._make_trace = make_trace
         self.trace: _telemetry.TurnTrace | None = None
         """Made when the turn begins (so a turn that never starts leaves no span open)."""
+        from ..events._usage import TurnUsageCounter  # loaded with the client
+
         self.counter = TurnUsageCounter()
         self.status = "inProgress"
         self.error_type: str | None = None
@@ -308,6 +319,8 @@ class TurnWatch:
         run, stop, self._stop = self._run, self._stop, None
         if run is None or stop is None or run.completed:
             return
+        from ..events._usage import Usage  # loaded with the client
+
         stop(
             BudgetExceededError(
                 f"the turn on thread {run.thread_id} went past its budget {name}={limit:g} ({used:g}); "

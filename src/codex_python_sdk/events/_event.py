@@ -9,7 +9,6 @@ object that copies a handful of keys and computes nothing else: the ISO ``timest
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from ._text import DELTA_METHODS, message_text, phase
 
@@ -212,6 +211,8 @@ class ResponseEvent:
     @property
     def timestamp(self) -> str:
         """ISO-8601 UTC time: the server's ``emittedAtMs`` when present, else when the SDK received it."""
+        from datetime import datetime, timezone  # lazy: rarely read, and datetime is slow to import
+
         raw = self.raw
         ms = raw.get("emittedAtMs") if isinstance(raw, dict) else None
         if isinstance(ms, (int, float)) and not isinstance(ms, bool):

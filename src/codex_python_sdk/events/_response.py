@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,12 +21,20 @@ TurnStatus = str
 """``"completed"``, ``"interrupted"`` or ``"failed"`` (a newer server may add values; kept as given)."""
 
 
+def _now_iso() -> str:
+    from datetime import datetime, timezone  # lazy: only command streams need it, and it is slow to import
+
+    return datetime.now(timezone.utc).isoformat()
+
+
 def _typed(type_name: str, value: Any) -> Any:
     """A wire dict (or other mapping) as the generated model ``type_name``; a model is kept as it is."""
+    if value is None:
+        return None
     from ..protocol import _registry  # lazy: the generated models load on first use
     from ..protocol._base import Model
 
-    if isinstance(value, Model) or value is None:
+    if isinstance(value, Model):
         return value
     return _registry.decode(type_name, value if type(value) is dict else dict(value))
 
@@ -137,4 +144,4 @@ class CommandExecEvent:
     stdout: str | None = None
     stderr: str | None = None
     raw: Any = None
-    timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    timestamp: str = field(default_factory=_now_iso)
