@@ -258,9 +258,11 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
         self._carried_hook_errors.clear()
         conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
-        # What the first turn needs (inputs, events, AgentResponse): imported now, while codex boots.
+        # What the first turn needs (inputs, events, AgentResponse, the turn loop and its watch): imported
+        # now, while codex boots.
         from .. import inputs  # noqa: F401
         from ..events import _event, _response  # noqa: F401
+        from . import _turn_loop, _watch  # noqa: F401
 
         capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
         if self._options.opt_out_notification_methods:
