@@ -16,12 +16,13 @@ CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticCli
 
 # Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
 # of sync hooks and tools, the routing of notifications, the token counts), at the first connect (the
-# connection and orjson, the transport, the server-request machinery; then, while codex boots, what the
-# first turn needs: the turn loop, the watch of a turn, inputs, AgentResponse), event (the generated
-# classes), request (hooks), or never unless used (policy, tools, the protocol models, rendering, the test
-# kit, OpenTelemetry, reconnect()).
+# connection and orjson, the transport; then, while codex boots, the handshake, the server-request
+# machinery and what the first turn needs: the turn loop, the watch of a turn, inputs, AgentResponse),
+# event (the generated classes), request (hooks), or never unless used (policy, tools, the protocol
+# models, rendering, the test kit, OpenTelemetry, reconnect()).
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
+    "codex_python_sdk._client._connect",
     "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
     "codex_python_sdk._client._notifications",
@@ -128,6 +129,8 @@ def test_connecting_loads_what_the_first_turn_needs() -> None:
     )
     new = _new_modules(f"import asyncio\n{CLIENTS}", code)
     first_turn = {
+        "codex_python_sdk._client._connect",
+        "codex_python_sdk._client._server_requests",
         "codex_python_sdk._client._turn_loop",
         "codex_python_sdk._client._watch",
         "codex_python_sdk.events._response",
