@@ -15,16 +15,17 @@ import sys
 CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient"
 
 # Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
-# of sync hooks and tools, the routing of notifications, the token counts), at the first connect (the
-# connection and orjson, the transport; then, while codex boots, the handshake, the server-request
-# machinery and what the first turn needs: the turn loop, the watch of a turn, inputs, AgentResponse),
-# event (the generated classes), request (hooks), or never unless used (policy, tools, the protocol
-# models, rendering, the test kit, OpenTelemetry, reconnect()).
+# of sync hooks and tools, the routing of notifications, the usage ledger and token counts), at the first
+# connect (the connection and orjson, the transport; then, while codex boots, the handshake, the
+# server-request machinery and what the first turn needs: the turn loop, the watch of a turn, inputs,
+# AgentResponse), event (the generated classes), request (hooks), or never unless used (policy, tools, the
+# protocol models, rendering, the test kit, OpenTelemetry, reconnect()).
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
     "codex_python_sdk._client._connect",
     "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
+    "codex_python_sdk._client._ledger",
     "codex_python_sdk._client._notifications",
     "codex_python_sdk._client._reconnect",
     "codex_python_sdk._client._routing",
@@ -108,6 +109,7 @@ def test_making_the_clients_loads_their_loop_thread_and_runners() -> None:
     new = _new_modules(f"import asyncio\n{CLIENTS}", code)
     made = {
         "codex_python_sdk._callables",
+        "codex_python_sdk._client._ledger",
         "codex_python_sdk._client._portal",
         "codex_python_sdk.events._usage",
     }

@@ -23,7 +23,7 @@ from ._responses import Responses
 from ._seed_methods import SeedMethods
 from ._threads import Threads
 from ._turns import TurnTracker
-from ._usage import OBSERVED, UsageLedger, UsageMethods
+from ._usage import OBSERVED, UsageMethods
 
 # Importing the clients must stay cheap (docs/performance.md): the runners of sync hooks and tools are
 # imported when a client is made, the connection (orjson) and the transport when it first connects, the
@@ -119,6 +119,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             self._tool_registry = ToolRegistry(options.tools)
         # With the first client, not with the clients' import (docs/performance.md).
         from .._callables import CallableRunner
+        from ._ledger import UsageLedger
         from ._routing import Router
 
         self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from ..events._parsed import OutputT, ParsedResponse
     from ..inputs import Prompt
     from ..protocol._base import JsonValue
+    from ._ledger import UsageLedger
     from ._options import ClientOptions
     from ._routing import Router
     from ._turns import TurnTracker
-    from ._usage import UsageLedger
 
 __all__ = ["Responses"]
 

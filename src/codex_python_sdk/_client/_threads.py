@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from ..hooks import RequestContext
     from ..tools import ToolRegistry
     from ._handle import AsyncThreadHandle
+    from ._ledger import UsageLedger
     from ._options import ClientOptions
     from ._thread_options import ThreadResumeOptions, ThreadStartOptions
-    from ._usage import UsageLedger
 
 __all__ = ["Threads"]
 

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
     from ..events._usage import Usage
     from ..hooks import RequestContext
+    from ._ledger import UsageLedger
     from ._turns import TurnRun
-    from ._usage import Budget, UsageLedger
+    from ._usage import Budget
 
 __all__ = ["TurnWatch", "watch_for"]
 
