@@ -156,58 +156,61 @@ class Responses:
                         acc.add(msg)
         acc.raise_if_failed()
 
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: None = None,
-    ) -> AgentResponse: ...
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: type[OutputT],
-    ) -> ParsedResponse[OutputT]: ...
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: Mapping[str, object],
-    ) -> ParsedResponse[JsonValue]: ...
-    @overload
-    async def responses_create(  # an output type not known statically (e.g. forwarded by a wrapper)
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: type[Any] | Mapping[str, object] | None = None,
-    ) -> AgentResponse: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (at run time typing would keep them)
+
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: None = None,
+        ) -> AgentResponse: ...
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: type[OutputT],
+        ) -> ParsedResponse[OutputT]: ...
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: Mapping[str, object],
+        ) -> ParsedResponse[JsonValue]: ...
+        @overload
+        async def responses_create(  # an output type not known statically (e.g. forwarded by a wrapper)
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: type[Any] | Mapping[str, object] | None = None,
+        ) -> AgentResponse: ...
+
     async def responses_create(
         self,
         *,

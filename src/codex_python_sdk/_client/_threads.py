@@ -78,26 +78,29 @@ class Threads:
         )
 
     # -- handles ---------------------------------------------------------------------------------------
-    @overload
-    def thread(
-        self,
-        thread_id: None = None,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadStartOptions],
-    ) -> AsyncThreadHandle: ...
-    @overload
-    def thread(
-        self,
-        thread_id: str,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadResumeOptions],
-    ) -> AsyncThreadHandle: ...
-    @overload
-    def thread(
-        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
-    ) -> AsyncThreadHandle: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (at run time typing would keep them)
+
+        @overload
+        def thread(
+            self,
+            thread_id: None = None,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadStartOptions],
+        ) -> AsyncThreadHandle: ...
+        @overload
+        def thread(
+            self,
+            thread_id: str,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadResumeOptions],
+        ) -> AsyncThreadHandle: ...
+        @overload
+        def thread(
+            self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+        ) -> AsyncThreadHandle: ...
+
     def thread(
         self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
     ) -> AsyncThreadHandle:
