@@ -23,6 +23,7 @@ CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticCli
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
     "codex_python_sdk._client._connect",
+    "codex_python_sdk._client._exec",
     "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
     "codex_python_sdk._client._ledger",
