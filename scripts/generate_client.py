@@ -144,8 +144,6 @@ SYNC_HEADER = '''"""Sync forwarding methods of ``CodexAgenticClient``.
 
 from __future__ import annotations
 
-from typing import overload
-
 from .._unset import UNSET, Unset
 from ._seed_attrs import SeedAttributes
 
@@ -195,16 +193,15 @@ def _sync_methods() -> list[str]:
         tree = ast.parse(src)
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
         overloads: list[str] = []  # the @overload variants of the method whose implementation follows
-        for node in cls.body:
+        for node in _module_level(cls.body):  # with the overloads under ``if TYPE_CHECKING:``
             if not isinstance(node, ast.AsyncFunctionDef) or node.name.startswith("_") or node.name in SKIP:
                 continue
             if node.name in seen:
                 continue
             if _is_overload(node):
                 variant, _ = _returns(src, node)
-                overloads.append(
-                    f"    @overload\n    def {node.name}({_signature_text(src, node)}) -> {variant}: ...\n"
-                )
+                stub = f"def {node.name}({_signature_text(src, node)}) -> {variant}: ..."
+                overloads.append(f"        @overload\n        {stub}\n")
                 continue
             seen.add(node.name)
             returns, is_iter = _returns(src, node)
@@ -224,6 +221,8 @@ def _sync_methods() -> list[str]:
             body = f"        return {call}\n"
             if returns == "NoReturn":  # the async method always raises
                 body = f'        {call}\n        raise AssertionError("unreachable")\n'
+            if overloads:  # for type checkers only, as in the async client (typing would keep them)
+                overloads.insert(0, "    if TYPE_CHECKING:\n")
             out.append(
                 "".join(overloads) + f"    def {node.name}({_signature_text(src, node)}) -> {returns}:\n"
                 f'        """{summary}\n\n        {twin}\n        """\n' + body
@@ -234,8 +233,6 @@ def _sync_methods() -> list[str]:
 
 def render_sync() -> str:
     imports = [line for line in _imports([p for p, _ in SOURCES]) if "_unset import" not in line]
-    # ``overload`` is imported at run time by the header (the decorator runs); not again for type checkers.
-    imports = [re.sub(r"\boverload(, )?|(, )?\boverload\b", "", line) for line in imports]
     text = SYNC_HEADER.format(marker=MARKER, imports="\n".join(imports)) + "\n" + "\n".join(_sync_methods())
     return _ruff(text, SYNC_OUT)
 

@@ -15,19 +15,25 @@ import sys
 CLIENTS = "from codex_python_sdk import CodexAgenticClient, AsyncCodexAgenticClient"
 
 # Loaded later, when they are needed: when a client is made (the sync client's loop thread, the runners
-# of sync hooks and tools, the routing of notifications, the token counts), at the first connect (the
-# connection and orjson, the transport, the server-request machinery), turn (inputs, AgentResponse), event
-# (the generated classes), request (hooks), or never unless used (policy, tools, the protocol models,
-# rendering, the test kit, OpenTelemetry, reconnect()).
+# of sync hooks and tools, the routing of notifications, the usage ledger and token counts), at the first
+# connect (the connection and orjson, the transport; then, while codex boots, the handshake, the
+# server-request machinery and what the first turn needs: the turn loop, the watch of a turn, inputs,
+# AgentResponse), event (the generated classes), request (hooks), or never unless used (policy, tools, the
+# protocol models, rendering, the test kit, OpenTelemetry, reconnect()).
 LAZY_SDK_MODULES = (
     "codex_python_sdk._callables",
+    "codex_python_sdk._client._connect",
+    "codex_python_sdk._client._exec",
     "codex_python_sdk._client._portal",
     "codex_python_sdk._client._launch",
+    "codex_python_sdk._client._ledger",
     "codex_python_sdk._client._notifications",
     "codex_python_sdk._client._reconnect",
     "codex_python_sdk._client._routing",
     "codex_python_sdk._client._server_requests",
     "codex_python_sdk._client._toml",
+    "codex_python_sdk._client._turn_loop",
+    "codex_python_sdk._client._watch",
     "codex_python_sdk._redact",
     "codex_python_sdk._rpc",
     "codex_python_sdk._transport",
@@ -77,7 +83,7 @@ def test_importing_the_clients_leaves_what_is_needed_later_unloaded() -> None:
 def test_the_lazy_modules_load_when_used() -> None:
     # What the turn loop does, without a server: a response (no usage, items or events to type) ...
     response = (
-        "from codex_python_sdk._client._turns import TurnAccumulator\n"
+        "from codex_python_sdk._client._turn_loop import TurnAccumulator\n"
         "TurnAccumulator('t', keep_events=False).response()\n"
         "from codex_python_sdk.inputs import to_wire_input\n"
         "to_wire_input('hi')"
@@ -104,11 +110,36 @@ def test_making_the_clients_loads_their_loop_thread_and_runners() -> None:
     new = _new_modules(f"import asyncio\n{CLIENTS}", code)
     made = {
         "codex_python_sdk._callables",
+        "codex_python_sdk._client._ledger",
         "codex_python_sdk._client._portal",
         "codex_python_sdk.events._usage",
     }
     assert made <= set(new)
     assert [m for m in ("codex_python_sdk._rpc", "orjson") if m in new] == []
+
+
+def test_connecting_loads_what_the_first_turn_needs() -> None:
+    # Imported by connect() once the transport started (codex boots meanwhile), not by the first turn.
+    code = (
+        "from codex_python_sdk import MemoryTransport\n"
+        "def answer(transport, msg):\n"
+        "    if msg.get('method') == 'initialize':\n"
+        "        transport.feed({'id': msg['id'], 'result': {}})\n"
+        "async def main():\n"
+        "    async with AsyncCodexAgenticClient(transport=MemoryTransport(answer)):\n"
+        "        pass\n"
+        "asyncio.run(main())"
+    )
+    new = _new_modules(f"import asyncio\n{CLIENTS}", code)
+    first_turn = {
+        "codex_python_sdk._client._connect",
+        "codex_python_sdk._client._server_requests",
+        "codex_python_sdk._client._turn_loop",
+        "codex_python_sdk._client._watch",
+        "codex_python_sdk.events._response",
+        "codex_python_sdk.inputs",
+    }
+    assert first_turn <= set(new)
 
 
 def test_the_factories_start_codex_before_importing_asyncio() -> None:

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from codex_python_sdk import Budget, BudgetExceededError, Usage
-from codex_python_sdk._client import _usage
+from codex_python_sdk._client import _ledger, _usage, _watch
 from codex_python_sdk._client._async import _WATCHED
 
 from .conftest import FakeAppServer
@@ -91,15 +91,15 @@ def test_a_client_without_budget_or_tracer_makes_no_watch(
     def no_watch(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a turn without budget or trace must not be watched")
 
-    monkeypatch.setattr(_usage, "TurnWatch", no_watch)
+    monkeypatch.setattr(_watch, "TurnWatch", no_watch)
     seen: list[str] = []
-    observe = _usage.UsageLedger.notification
+    observe = _ledger.UsageLedger.notification
 
-    def spy(self: _usage.UsageLedger, method: str, *args: Any) -> None:
+    def spy(self: _ledger.UsageLedger, method: str, *args: Any) -> None:
         seen.append(method)
         observe(self, method, *args)
 
-    monkeypatch.setattr(_usage.UsageLedger, "notification", spy)
+    monkeypatch.setattr(_ledger.UsageLedger, "notification", spy)
 
     def turn(server: FakeAppServer, thread_id: str, turn_id: str) -> None:
         server.agent_message(thread_id, turn_id, "a b c d e f", deltas=6)

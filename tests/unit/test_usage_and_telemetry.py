@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from codex_python_sdk import AsyncCodexAgenticClient, Budget, BudgetExceededError, CodexAgenticError, Usage
 from codex_python_sdk import _telemetry as telemetry
+from codex_python_sdk._client._ledger import UsageLedger
 from codex_python_sdk._client._turns import TurnRun, TurnTracker
-from codex_python_sdk._client._usage import UsageLedger
 from codex_python_sdk.events._usage import TurnUsageCounter
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._unset import UNSET, Unset
-from .._version import __version__
 from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
 from ._exec_methods import ExecMethods
 from ._init import AsyncClientInit
@@ -24,11 +23,12 @@ from ._responses import Responses
 from ._seed_methods import SeedMethods
 from ._threads import Threads
 from ._turns import TurnTracker
-from ._usage import OBSERVED, UsageLedger, UsageMethods
+from ._usage import OBSERVED, UsageMethods
 
 # Importing the clients must stay cheap (docs/performance.md): the runners of sync hooks and tools are
-# imported when a client is made, the connection (orjson), the transport and the server-request machinery
-# (hooks, answer schemas) when it first connects, the events with the first turn or subscription.
+# imported when a client is made, the connection (orjson) and the transport when it first connects, the
+# server-request machinery (hooks, answer schemas), the handshake and the turn loop once codex was started
+# (_connect.py), the events with the first turn or subscription, reconnect()'s code when it is called.
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
     from .._transport import Transport
@@ -119,6 +119,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             self._tool_registry = ToolRegistry(options.tools)
         # With the first client, not with the clients' import (docs/performance.md).
         from .._callables import CallableRunner
+        from ._ledger import UsageLedger
         from ._routing import Router
 
         self._hook_runner = CallableRunner("codex-sdk-hook", options.hook_workers)
@@ -224,16 +225,7 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         return transport
 
     async def _connect(self) -> None:
-        secrets = self._options.secret_overrides()
-        if secrets:
-            logger.warning(
-                "server_config_overrides %s look like secrets: they are on the app-server's command line, "
-                "visible to other users (ps); pass them through env= and the provider's env_key / "
-                "env_http_headers instead",
-                secrets,
-            )
         from .._rpc import RpcConnection
-        from ._server_requests import ServerRequestDispatcher
 
         transport = self._transport_for_connect()
         conn = RpcConnection(
@@ -242,66 +234,12 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
             on_server_request=self._on_server_request,
             request_timeout=self._options.request_timeout,
         )
-        self._dispatcher = ServerRequestDispatcher(
-            conn,
-            self._router,
-            get_hook=lambda name: getattr(self, name, None),
-            get_policy_engine=lambda: self.policy_engine,
-            hook_runner=self._hook_runner,
-            tool_runner=self._tool_runner,
-            approval_timeout=self._options.approval_timeout,
-            on_hook_error=self._report_hook_error,
-            tool_handler=self._tool_call_handler,
-            on_decided=lambda *decision: self._ledger.decided(self._turns, *decision),
-        )
         await conn.start()
-        self._dispatcher.errors.extend(self._carried_hook_errors)  # hook_errors survive a reconnect
-        self._carried_hook_errors.clear()
-        conn.add_close_callback(lambda error: self._on_connection_lost(conn, error))
-        # What the first turn needs (inputs, events, AgentResponse): imported now, while codex boots.
-        from .. import inputs  # noqa: F401
-        from ..events import _event, _response  # noqa: F401
+        # The rest (the server-request machinery, the handshake) and what the first turn needs are imported
+        # now, while codex boots (docs/performance.md).
+        from ._connect import finish_connect
 
-        capabilities: dict[str, Any] = {"experimentalApi": self._options.experimental_api}
-        if self._options.opt_out_notification_methods:
-            capabilities["optOutNotificationMethods"] = self._options.opt_out_notification_methods
-        try:
-            info = await conn.request(
-                "initialize",
-                {
-                    "clientInfo": {"name": self._options.client_name, "title": None, "version": __version__},
-                    "capabilities": capabilities,
-                },
-            )
-            self._server_info = info if isinstance(info, dict) else {}
-            conn.notify("initialized")
-            # Only now: callers that find the connection skip the connect lock, and nothing may be sent
-            # before the handshake is done.
-            self._conn = conn
-        except BaseException as exc:
-            await conn.aclose()
-            # The process is stopped and its pipes closed: no later call may try to start it again.
-            where = (
-                "app-server failed to start"
-                if self._options.endpoint is None
-                else f"the {transport.describe()} did not initialize"
-            )
-            failed = AppServerConnectionError(
-                f"{where}: {exc.message}"
-                if isinstance(exc, CodexAgenticError)
-                else f"connecting to the app-server was stopped ({type(exc).__name__})",
-                stderr_tail=transport.stderr_tail(),
-                returncode=transport.returncode,
-            )
-            self._dead = failed
-            if isinstance(exc, AppServerConnectionError) and not isinstance(exc, ClientClosedError):
-                raise failed from exc
-            raise
-        if self._options.automatic_approval_review and self._approvals_reviewer() is None:
-            logger.warning(
-                "automatic_approval_review=True but an approval hook or policy is configured: approvals go "
-                "to your hook/policy (it takes precedence), not to Codex's native reviewer"
-            )
+        await finish_connect(self, conn, transport)
 
     def _approvals_reviewer(self) -> str | None:
         # Read at each thread start, so hooks swapped at runtime count.
@@ -364,58 +302,9 @@ class AsyncCodexAgenticClient(AsyncClientInit, Responses, Threads, SeedMethods, 
         replayed. Raises :class:`ClientClosedError` after :meth:`close`, and
         :class:`AppServerConnectionError` when the new connection cannot be made (call it again later).
         """
-        if self._closed:
-            raise ClientClosedError("the client is closed; create a new one")
-        if self._options.transport is not None and not self._options._prelaunched:
-            raise CodexAgenticError(
-                "reconnect() needs a client that opens its own connections (url=, or the app-server it "
-                "starts); this one was given transport="
-            )
-        if self._wrapped:
-            raise CodexAgenticError("reconnect() is not available after wrap_transport()")
-        if self._connect_lock is None:
-            self._connect_lock = asyncio.Lock()
-        async with self._connect_lock:
-            threads = sorted(self._loaded_threads)
-            await self._drop_connection()
-            self._transport = None  # a fresh one: a new process, or a new dial
-            try:
-                await self._connect()
-            except AppServerConnectionError as exc:
-                self._dead = exc  # still no connection: only another reconnect() makes one
-                raise
-            self._dead = None
-            self._loaded_threads.clear()
-            from ._reconnect import resume_threads
+        from ._reconnect import reconnect  # loaded when used
 
-            report = await resume_threads(threads, self._resume_one)
-        if report.failed:
-            logger.warning("reconnect(): threads that could not be resumed: %s", report)
-        return report
-
-    async def _resume_one(self, thread_id: str) -> None:
-        await self._request("thread/resume", {"threadId": thread_id})
-
-    async def _drop_connection(self) -> None:
-        """End everything that used the old connection, then close it."""
-        conn, self._conn = self._conn, None
-        error = AppServerConnectionError("reconnect() replaced the connection this call was using")
-        self._router.fail_all(self._dead or error)
-        self._dead = self._dead or error  # until the new connection is up (even if reconnect is cancelled)
-        if self._dispatcher is not None:
-            self._dispatcher.cancel_all()
-        for task in list(self._tasks):
-            task.cancel()
-        old_errors = self._dispatcher.errors if self._dispatcher is not None else ()
-        from ._routing import Router
-
-        self._router, self._turns = Router(), TurnTracker()
-        self._dispatcher = None
-        self._carried_hook_errors = list(old_errors)
-        if conn is not None:
-            await conn.aclose(error)
-        elif self._transport is not None:
-            await self._transport.aclose()
+        return await reconnect(self)
 
     def _spawn(self, coro: Any) -> None:
         """Run a background coroutine tied to this client (kept referenced, cancelled on close)."""

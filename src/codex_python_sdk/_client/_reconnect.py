@@ -1,4 +1,5 @@
-"""What ``reconnect()`` reports, and the resuming of the threads the old connection had loaded.
+"""``reconnect()``: what it does (loaded when it is first called), what it reports, and the resuming of
+the threads the old connection had loaded.
 
 Reconnecting is explicit (``client.reconnect()``), never done behind the caller's back: a turn that was
 running when the connection died is not replayed, and what could not be resumed is said, not skipped.
@@ -7,12 +8,21 @@ running when the connection died is not replayed, and what could not be resumed 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ..errors import CodexAgenticError
+from ..errors import AppServerConnectionError, ClientClosedError, CodexAgenticError
+from ._routing import Router
+from ._turns import TurnTracker
 
-__all__ = ["ReconnectReport", "resume_threads"]
+if TYPE_CHECKING:
+    from ._async import AsyncCodexAgenticClient
+
+__all__ = ["ReconnectReport", "reconnect", "resume_threads"]
+
+logger = logging.getLogger("codex_python_sdk")
 
 # Resumes in flight at once: each loads a thread's history from disk on the server.
 _CONCURRENT_RESUMES = 8
@@ -66,3 +76,57 @@ async def resume_threads(
     resumed = [thread_id for thread_id in ids if outcome.get(thread_id) is None]
     failed = {thread_id: error for thread_id in ids if (error := outcome.get(thread_id)) is not None}
     return ReconnectReport(resumed, failed)
+
+
+async def reconnect(client: AsyncCodexAgenticClient) -> ReconnectReport:
+    """What :meth:`~codex_python_sdk.AsyncCodexAgenticClient.reconnect` does (see its documentation)."""
+    if client._closed:
+        raise ClientClosedError("the client is closed; create a new one")
+    if client._options.transport is not None and not client._options._prelaunched:
+        raise CodexAgenticError(
+            "reconnect() needs a client that opens its own connections (url=, or the app-server it "
+            "starts); this one was given transport="
+        )
+    if client._wrapped:
+        raise CodexAgenticError("reconnect() is not available after wrap_transport()")
+    if client._connect_lock is None:
+        client._connect_lock = asyncio.Lock()
+    async with client._connect_lock:
+        threads = sorted(client._loaded_threads)
+        await _drop_connection(client)
+        client._transport = None  # a fresh one: a new process, or a new dial
+        try:
+            await client._connect()
+        except AppServerConnectionError as exc:
+            client._dead = exc  # still no connection: only another reconnect() makes one
+            raise
+        client._dead = None
+        client._loaded_threads.clear()
+
+        async def resume_one(thread_id: str) -> None:
+            await client._request("thread/resume", {"threadId": thread_id})
+
+        report = await resume_threads(threads, resume_one)
+    if report.failed:
+        logger.warning("reconnect(): threads that could not be resumed: %s", report)
+    return report
+
+
+async def _drop_connection(client: AsyncCodexAgenticClient) -> None:
+    """End everything that used the old connection, then close it."""
+    conn, client._conn = client._conn, None
+    error = AppServerConnectionError("reconnect() replaced the connection this call was using")
+    client._router.fail_all(client._dead or error)
+    client._dead = client._dead or error  # until the new connection is up (even if reconnect is cancelled)
+    if client._dispatcher is not None:
+        client._dispatcher.cancel_all()
+    for task in list(client._tasks):
+        task.cancel()
+    old_errors = client._dispatcher.errors if client._dispatcher is not None else ()
+    client._router, client._turns = Router(), TurnTracker()
+    client._dispatcher = None
+    client._carried_hook_errors = list(old_errors)
+    if conn is not None:
+        await conn.aclose(error)
+    elif client._transport is not None:
+        await client._transport.aclose()

@@ -1,32 +1,32 @@
 """Turns: ``responses_create``, ``responses_events``, ``responses_stream_text``, ``review`` and
 ``review_events``.
 
-All of them run on the one turn loop (:func:`~codex_python_sdk._client._turns.turn_messages`): the thread
+All of them run on the one turn loop (:func:`~codex_python_sdk._client._turn_loop.turn_messages`): the thread
 is prepared, the turn reserved on it, the start request sent with the subscription already open, and a
 turn left early for any reason is interrupted on the server. They differ only in what they hand back.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from .._unset import UNSET, Unset
-from ._turns import TurnAccumulator, TurnRun, TurnTracker, turn_messages
+from ._turns import TurnRun
 from ._usage import Budget, check_budget
 
-# Importing the clients must stay cheap (docs/performance.md): the events and the input classes are
-# imported with the first turn.
+# Importing the clients must stay cheap (docs/performance.md): the turn loop, the events and the input
+# classes are imported with the first turn (the client imports them while codex boots).
 if TYPE_CHECKING:
     from .._rpc import RpcConnection
-    from ..events import AgentResponse, ResponseEvent, TypedEvent
+    from ..events import AgentResponse, TypedEvent
     from ..events._parsed import OutputT, ParsedResponse
     from ..inputs import Prompt
     from ..protocol._base import JsonValue
+    from ._ledger import UsageLedger
     from ._options import ClientOptions
     from ._routing import Router
-    from ._usage import UsageLedger
+    from ._turns import TurnTracker
 
 __all__ = ["Responses"]
 
@@ -59,6 +59,8 @@ class Responses:
         conn = await self._connection()
         resolved = await self._prepare_thread(thread_id, thread_params)
         run = TurnRun(resolved, method)
+        from ._turn_loop import turn_messages  # lazy (see the imports)
+
         limit = self._options.turn_timeout if isinstance(turn_timeout, Unset) else _checked(turn_timeout)
         stream = turn_messages(
             conn,
@@ -108,28 +110,10 @@ class Responses:
         (a :class:`Budget`) limits this turn's tokens and time (:class:`BudgetExceededError`).
         """
         run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
-        async for event in self._events(run, stream):
+        from ._turn_loop import turn_events  # lazy (see the imports)
+
+        async for event in turn_events(run, stream):
             yield event
-
-    async def _events(self, run: TurnRun, stream: AsyncIterator[dict[str, Any]]) -> AsyncIterator[TypedEvent]:
-        from ..events._event import ResponseEvent, ThreadReadyEvent  # lazy (see the imports)
-
-        yield ThreadReadyEvent(
-            "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
-        )
-        from_notification = ResponseEvent.from_notification
-        acc = TurnAccumulator(run.thread_id, keep_events=False)  # so a failure carries the partial result
-        with acc.partial_on_stop(run):
-            async with _closing(stream):
-                async for msg in stream:
-                    event = from_notification(msg, run.thread_id)
-                    if event.type == "item/agentMessage/delta":  # the hot path: reuse what the event parsed
-                        acc.add_delta(event.item_id, event.text_delta)
-                    else:
-                        acc.add(msg)
-                    yield event
-        if acc.raw is not None:  # turn/completed arrived
-            acc.raise_if_failed()
 
     async def responses_stream_text(
         self,
@@ -145,11 +129,13 @@ class Responses:
 
         Leaving early interrupts the turn; a failed turn raises :class:`TurnFailedError` at the end.
         """
+        from ._turn_loop import TurnAccumulator, closing  # lazy (see the imports)
+
         if _replaced(self, "responses_events"):  # the seed's tests (and users) stub the event stream
             events = self.responses_events(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
             )
-            async with _closing(events):  # type: ignore[arg-type]
+            async with closing(events):  # type: ignore[arg-type]
                 async for event in events:
                     if event.type == "item/agentMessage/delta" and event.text_delta:
                         yield event.text_delta
@@ -157,7 +143,7 @@ class Responses:
         run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
         acc = TurnAccumulator(run.thread_id, keep_events=False)
         with acc.partial_on_stop(run):
-            async with _closing(stream):
+            async with closing(stream):
                 async for msg in stream:
                     method = msg.get("method")
                     if method == "item/agentMessage/delta":
@@ -170,58 +156,61 @@ class Responses:
                         acc.add(msg)
         acc.raise_if_failed()
 
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: None = None,
-    ) -> AgentResponse: ...
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: type[OutputT],
-    ) -> ParsedResponse[OutputT]: ...
-    @overload
-    async def responses_create(
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: Mapping[str, object],
-    ) -> ParsedResponse[JsonValue]: ...
-    @overload
-    async def responses_create(  # an output type not known statically (e.g. forwarded by a wrapper)
-        self,
-        *,
-        prompt: Prompt,
-        thread_id: str | None = None,
-        thread_params: Mapping[str, object] | None = None,
-        turn_params: Mapping[str, object] | None = None,
-        include_events: bool = False,
-        turn_timeout: float | Unset | None = UNSET,
-        budget: Budget | None = None,
-        output_type: type[Any] | Mapping[str, object] | None = None,
-    ) -> AgentResponse: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (at run time typing would keep them)
+
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: None = None,
+        ) -> AgentResponse: ...
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: type[OutputT],
+        ) -> ParsedResponse[OutputT]: ...
+        @overload
+        async def responses_create(
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: Mapping[str, object],
+        ) -> ParsedResponse[JsonValue]: ...
+        @overload
+        async def responses_create(  # an output type not known statically (e.g. forwarded by a wrapper)
+            self,
+            *,
+            prompt: Prompt,
+            thread_id: str | None = None,
+            thread_params: Mapping[str, object] | None = None,
+            turn_params: Mapping[str, object] | None = None,
+            include_events: bool = False,
+            turn_timeout: float | Unset | None = UNSET,
+            budget: Budget | None = None,
+            output_type: type[Any] | Mapping[str, object] | None = None,
+        ) -> AgentResponse: ...
+
     async def responses_create(
         self,
         *,
@@ -269,29 +258,13 @@ class Responses:
             events = self.responses_events(
                 prompt=prompt, thread_id=thread_id, thread_params=thread_params, turn_params=turn_params
             )
-            return await _collect_events(events, thread_id or "", include_events)
+            from ._turn_loop import collect_events  # lazy (see the imports)
+
+            return await collect_events(events, thread_id or "", include_events)
         run, stream = await self._start(prompt, thread_id, thread_params, turn_params, turn_timeout, budget)
-        return await self._collect(run, stream, include_events)
+        from ._turn_loop import collect  # lazy (see the imports)
 
-    async def _collect(
-        self, run: TurnRun, stream: AsyncIterator[dict[str, Any]], include_events: bool
-    ) -> AgentResponse:
-        acc = TurnAccumulator(run.thread_id, keep_events=include_events)
-        if acc.events is not None:
-            from ..events._event import ThreadReadyEvent  # lazy (see the imports)
-
-            acc.events.append(
-                ThreadReadyEvent(
-                    "thread/ready", "system", thread_id=run.thread_id, raw={"threadId": run.thread_id}
-                )
-            )
-        with acc.partial_on_stop(run):
-            async with _closing(stream):
-                async for msg in stream:
-                    acc.add(msg)
-        if acc.turn_id is None:
-            acc.turn_id = run.turn_id
-        return acc.raise_if_failed()
+        return await collect(run, stream, include_events)
 
     # -- reviews ---------------------------------------------------------------------------------------
     def _review_params(self, target: Mapping[str, object], delivery: str | None) -> dict[str, Any]:
@@ -321,7 +294,9 @@ class Responses:
         """
         params = self._review_params(target, delivery)
         run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
-        return await self._collect(run, stream, include_events)
+        from ._turn_loop import collect  # lazy (see the imports)
+
+        return await collect(run, stream, include_events)
 
     async def review_events(
         self,
@@ -335,7 +310,9 @@ class Responses:
         """Run a code review and yield its events (see :meth:`review` and :meth:`responses_events`)."""
         params = self._review_params(target, delivery)
         run, stream = await self._open_turn(thread_id, None, "review/start", params, turn_timeout, budget)
-        async for event in self._events(run, stream):
+        from ._turn_loop import turn_events  # lazy (see the imports)
+
+        async for event in turn_events(run, stream):
             yield event
 
 
@@ -344,32 +321,7 @@ def _replaced(client: object, name: str) -> bool:
     return name in vars(client) or getattr(type(client), name) is not getattr(Responses, name)
 
 
-async def _collect_events(
-    events: AsyncIterator[ResponseEvent], thread_id: str, include_events: bool
-) -> AgentResponse:
-    acc = TurnAccumulator(thread_id, keep_events=include_events)
-    async with _closing(events):  # type: ignore[arg-type]
-        async for event in events:
-            acc.add_event(event)
-    return acc.raise_if_failed()
-
-
 def _checked(value: float | None) -> float | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
         raise ValueError(f"turn_timeout must be a positive number of seconds or None, got {value!r}")
     return None if value is None else float(value)
-
-
-class _closing(contextlib.AbstractAsyncContextManager["AsyncIterator[dict[str, Any]]"]):
-    """``async with`` that closes an async generator (so its ``finally`` runs now, not at GC)."""
-
-    def __init__(self, agen: AsyncIterator[dict[str, Any]]) -> None:
-        self._agen = agen
-
-    async def __aenter__(self) -> AsyncIterator[dict[str, Any]]:
-        return self._agen
-
-    async def __aexit__(self, *exc: object) -> None:
-        aclose: Callable[[], Any] | None = getattr(self._agen, "aclose", None)
-        if aclose is not None:
-            await aclose()

@@ -176,26 +176,29 @@ class CodexAgenticClient(SyncClientInit, SyncMethods):
         """The app-server's last stderr lines."""
         return self._async.stderr_tail()
 
-    @overload
-    def thread(
-        self,
-        thread_id: None = None,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadStartOptions],
-    ) -> ThreadHandle: ...
-    @overload
-    def thread(
-        self,
-        thread_id: str,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadResumeOptions],
-    ) -> ThreadHandle: ...
-    @overload
-    def thread(
-        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
-    ) -> ThreadHandle: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (at run time typing would keep them)
+
+        @overload
+        def thread(
+            self,
+            thread_id: None = None,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadStartOptions],
+        ) -> ThreadHandle: ...
+        @overload
+        def thread(
+            self,
+            thread_id: str,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadResumeOptions],
+        ) -> ThreadHandle: ...
+        @overload
+        def thread(
+            self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+        ) -> ThreadHandle: ...
+
     def thread(
         self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
     ) -> ThreadHandle:

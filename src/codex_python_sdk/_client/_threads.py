@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from ..hooks import RequestContext
     from ..tools import ToolRegistry
     from ._handle import AsyncThreadHandle
+    from ._ledger import UsageLedger
     from ._options import ClientOptions
     from ._thread_options import ThreadResumeOptions, ThreadStartOptions
-    from ._usage import UsageLedger
 
 __all__ = ["Threads"]
 
@@ -78,26 +78,29 @@ class Threads:
         )
 
     # -- handles ---------------------------------------------------------------------------------------
-    @overload
-    def thread(
-        self,
-        thread_id: None = None,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadStartOptions],
-    ) -> AsyncThreadHandle: ...
-    @overload
-    def thread(
-        self,
-        thread_id: str,
-        *,
-        params: Mapping[str, object] | None = None,
-        **options: Unpack[ThreadResumeOptions],
-    ) -> AsyncThreadHandle: ...
-    @overload
-    def thread(
-        self, thread_id: str | None, *, params: Mapping[str, object] | None = None
-    ) -> AsyncThreadHandle: ...
+    if TYPE_CHECKING:  # overloads for type checkers only (at run time typing would keep them)
+
+        @overload
+        def thread(
+            self,
+            thread_id: None = None,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadStartOptions],
+        ) -> AsyncThreadHandle: ...
+        @overload
+        def thread(
+            self,
+            thread_id: str,
+            *,
+            params: Mapping[str, object] | None = None,
+            **options: Unpack[ThreadResumeOptions],
+        ) -> AsyncThreadHandle: ...
+        @overload
+        def thread(
+            self, thread_id: str | None, *, params: Mapping[str, object] | None = None
+        ) -> AsyncThreadHandle: ...
+
     def thread(
         self, thread_id: str | None = None, *, params: Mapping[str, object] | None = None, **options: object
     ) -> AsyncThreadHandle:

@@ -82,7 +82,7 @@ def story_replies() -> list[Reply]:
 
 def run_story(fake: FakeBackend, out: TextIO) -> str:
     """Show the story on ``out`` and check it; returns what was checked (AssertionError when not)."""
-    from .._client._turns import TurnAccumulator
+    from .._client._turn_loop import TurnAccumulator
     from ..render import LiveRenderer
 
     workspace = fake.home.workspace

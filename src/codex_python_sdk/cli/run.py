@@ -165,7 +165,7 @@ def _run(
     args: argparse.Namespace, kwargs: dict[str, Any], cwd: str, out: TextIO, err: TextIO, stdin: TextIO
 ) -> int:
     from .._client._sync import CodexAgenticClient
-    from .._client._turns import TurnAccumulator
+    from .._client._turn_loop import TurnAccumulator
     from ..errors import TurnFailedError
     from ..render import LiveRenderer
 
