@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._frozen import FrozenValue
+
 if TYPE_CHECKING:
     from ..events._usage import Usage
     from ..protocol._models.rate_limit_snapshot import RateLimitSnapshot
@@ -28,7 +30,7 @@ OBSERVED = frozenset(
 """The notifications the ledger reads (besides routing them as usual)."""
 
 
-class Budget:
+class Budget(FrozenValue["float | None"]):
     """Limits for turns, opt-in: ``budget=`` on the client (counted across its turns) or per call
     (``responses_create(..., budget=...)``: that call's turn). None means no limit.
 
@@ -44,8 +46,6 @@ class Budget:
     may end a little past ``max_tokens``, by at most one model response.
     """
 
-    # Written out rather than a frozen dataclass: this module is imported with the client, and making a
-    # dataclass costs about a millisecond of import time.
     __slots__ = _FIELDS = ("max_turns", "max_tokens", "max_seconds_per_turn")
     max_turns: int | None
     max_tokens: int | None
@@ -61,32 +61,7 @@ class Budget:
             number = (int, float) if name == "max_seconds_per_turn" else (int,)
             if value is not None and (isinstance(value, bool) or not isinstance(value, number) or value < 0):
                 raise ValueError(f"Budget.{name} must be a number >= 0 or None, got {value!r}")
-            object.__setattr__(self, name, value)
-
-    def _values(self) -> tuple[float | None, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Budget is immutable (cannot set {name!r})")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Budget is immutable (cannot delete {name!r})")
-
-    def __reduce__(self) -> tuple[type[Budget], tuple[float | None, ...]]:
-        return (Budget, self._values())  # pickle / copy (pools send options across processes)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Budget):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        pairs = zip(self._FIELDS, self._values(), strict=True)
-        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
-        return f"Budget({fields})"
+        self._set((max_turns, max_tokens, max_seconds_per_turn))
 
 
 def check_budget(value: object, name: str = "budget") -> Budget | None:

@@ -8,6 +8,8 @@ thread this client resumed and never saw before.
 
 from __future__ import annotations
 
+from .._frozen import FrozenValue
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -25,14 +27,12 @@ _WIRE = {
 }
 
 
-class Usage:
+class Usage(FrozenValue[int]):
     """Token counts (of a turn, a thread or a client). ``cached_input_tokens`` and
     ``cache_write_input_tokens`` are part of ``input_tokens``, ``reasoning_output_tokens`` part of
     ``output_tokens``; ``total_tokens`` is input plus output. ``Usage`` objects add up with ``+``, compare
     equal by value and are immutable."""
 
-    # Written out rather than a frozen dataclass: this module is imported with the client, and making a
-    # dataclass costs about a millisecond of import time.
     __slots__ = _FIELDS = (
         "input_tokens",
         "cached_input_tokens",
@@ -65,33 +65,7 @@ class Usage:
             reasoning_output_tokens,
             total_tokens,
         )
-        for name, value in zip(self._FIELDS, values, strict=True):
-            object.__setattr__(self, name, value)
-
-    def _values(self) -> tuple[int, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Usage is immutable (cannot set {name!r})")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Usage is immutable (cannot delete {name!r})")
-
-    def __reduce__(self) -> tuple[type[Usage], tuple[int, ...]]:
-        return (Usage, self._values())  # pickle / copy (pools send responses across processes)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Usage):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        pairs = zip(self._FIELDS, self._values(), strict=True)
-        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
-        return f"Usage({fields})"
+        self._set(values)
 
     @classmethod
     def from_wire(cls, breakdown: Any) -> Usage:
