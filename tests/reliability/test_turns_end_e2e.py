@@ -154,6 +154,7 @@ def test_leaving_a_sync_stream_early_interrupts_its_turn_on_the_server(
     assert (result.text, result.status) == ("second answer", "completed")
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_during_a_sync_turn_interrupts_it_and_the_thread_goes_on(
     client: FakeModelClient, model: FakeModel
 ) -> None:

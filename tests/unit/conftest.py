@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -170,3 +171,15 @@ def run() -> Iterator[Callable[[Any], Any]]:
         return asyncio.run(asyncio.wait_for(coro, 20))
 
     yield runner
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt during the test, however pytest was started: a shell starts a
+    background job (``pytest &``, as CI runs two Pythons side by side) with SIGINT ignored, and Python
+    then installs no handler of its own."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -418,6 +418,7 @@ def test_every_call_on_a_closed_sync_client_raises_client_closed_error(server: F
     assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_during_a_sync_turn_interrupts_it_and_the_client_stays_usable(server: FakeAppServer) -> None:
     server.turn_script = FakeAppServer.hanging_turn
     with _sync(server) as client:
