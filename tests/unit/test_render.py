@@ -538,3 +538,61 @@ def test_twenty_thousand_deltas_are_cheap() -> None:
     renderer.finish()
     assert time.perf_counter() - started_at < 1.0  # ~0.4 µs per delta here; generous for slow CI
     assert out.getvalue().startswith("Assistant: 0 1 2 ") and out.getvalue().endswith("19999 \n")
+
+
+@pytest.mark.parametrize("view", ["exec", "live"])
+def test_a_view_closes_the_stream_it_shows_also_when_the_stream_fails(view: str) -> None:
+    # Closing a turn's stream is what interrupts a turn left early: a view that stops must close it.
+    from codex_python_sdk.render import render_live_events
+
+    closed: list[str] = []
+
+    class Stream:
+        def __init__(self, fail: bool) -> None:
+            self.events = [note("item/agentMessage/delta", delta="partial")]
+            self.fail = fail
+
+        def __iter__(self) -> Stream:
+            return self
+
+        def __next__(self) -> ResponseEvent:
+            if self.events:
+                return self.events.pop()
+            if self.fail:
+                raise RuntimeError("the stream broke")
+            raise StopIteration
+
+        def close(self) -> None:
+            closed.append("close")
+
+    class AsyncStream:
+        def __init__(self, fail: bool) -> None:
+            self.sync = Stream(fail)
+
+        def __aiter__(self) -> AsyncStream:
+            return self
+
+        async def __anext__(self) -> ResponseEvent:
+            try:
+                return next(self.sync)
+            except StopIteration:
+                raise StopAsyncIteration from None
+
+        async def aclose(self) -> None:
+            closed.append("aclose")
+
+    out = io.StringIO()
+
+    def show(stream: Any) -> Any:
+        if view == "exec":
+            return render_exec_style_events(stream, stream=out)
+        return render_live_events(stream, file=out)
+
+    show(Stream(fail=False))
+    with pytest.raises(RuntimeError, match="the stream broke"):
+        show(Stream(fail=True))
+    asyncio.run(show(AsyncStream(fail=False)))
+    with pytest.raises(RuntimeError, match="the stream broke"):
+        asyncio.run(show(AsyncStream(fail=True)))
+    assert closed == ["close", "close", "aclose", "aclose"]
+    assert "partial" in out.getvalue()

@@ -34,6 +34,7 @@ from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mappin
 from typing import Any, TextIO, overload
 
 from ..events import ResponseEvent
+from ._drive import drive
 from ._text import (
     _ITEM_STARTS,
     _LEGACY_DUPLICATES,
@@ -421,20 +422,6 @@ class ExecStyleRenderer:
         self._system("[turn.diff]", event.message_text or "")
 
 
-def _render_sync(renderer: ExecStyleRenderer, events: Iterable[ResponseEvent]) -> None:
-    iterator = iter(events)
-    try:
-        for event in iterator:
-            renderer.render(event)
-    finally:
-        try:
-            renderer.finish()
-        finally:
-            close = getattr(iterator, "close", None)
-            if callable(close):
-                close()
-
-
 @overload
 def render_exec_style_events(
     events: Iterable[ResponseEvent],
@@ -468,21 +455,4 @@ def render_exec_style_events(
         stream, show_reasoning=show_reasoning, show_system=show_system, show_tool_output=show_tool_output,
         show_turn_summary=show_turn_summary, color=color,
     )  # fmt: skip
-    if not isinstance(events, Iterable) and isinstance(events, AsyncIterable):
-        return _render_async(renderer, events)
-    _render_sync(renderer, events)
-    return None
-
-
-async def _render_async(renderer: ExecStyleRenderer, events: AsyncIterable[ResponseEvent]) -> None:
-    aiterator = aiter(events)
-    try:
-        async for event in aiterator:
-            renderer.render(event)
-    finally:
-        try:
-            renderer.finish()
-        finally:
-            aclose = getattr(aiterator, "aclose", None)
-            if callable(aclose):
-                await aclose()
+    return drive(renderer, events)

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO, overload
 
 from ..events import ResponseEvent
+from ._drive import drive
 from ._turn import Block, TurnReader
 
 if TYPE_CHECKING:
@@ -232,32 +233,4 @@ def render_live_events(
     A sync iterable is shown now; an async one gives a coroutine to ``await``. The view is finished and
     the iterator closed (which interrupts a turn left early) even when the stream raises.
     """
-    renderer = LiveRenderer(**options)
-    if not isinstance(events, Iterable) and isinstance(events, AsyncIterable):
-        return _render_async(renderer, events)
-    iterator = iter(events)
-    try:
-        for event in iterator:
-            renderer.render(event)
-    finally:
-        try:
-            renderer.finish()
-        finally:
-            close = getattr(iterator, "close", None)
-            if callable(close):
-                close()
-    return None
-
-
-async def _render_async(renderer: LiveRenderer, events: AsyncIterable[ResponseEvent]) -> None:
-    aiterator = aiter(events)
-    try:
-        async for event in aiterator:
-            renderer.render(event)
-    finally:
-        try:
-            renderer.finish()
-        finally:
-            aclose = getattr(aiterator, "aclose", None)
-            if callable(aclose):
-                await aclose()
+    return drive(LiveRenderer(**options), events)
