@@ -77,6 +77,11 @@ class CodexAgenticError(RuntimeError):
         self.codex_error_info = codex_error_info
         self.method = method
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross processes (AgentPool's workers, Ray): rebuild from the attributes without calling
+        # __init__, whose keyword-only arguments pickle's default (cls(*args)) would not pass.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
 
 class AppServerConnectionError(CodexAgenticError):
     """The app-server could not be started, or the connection to it is gone.
@@ -285,6 +290,21 @@ _AUTH_REQUIRED_PREFIXES = ("codex account authentication required",)
 # A thread id that is not a uuid (thread/read says "thread", thread/resume "session").
 _INVALID_ID_PREFIXES = ("invalid thread id:", "invalid session id:")
 _INVALID_REQUEST_PREFIX = "Invalid request: "
+
+
+def _rebuild_error(cls: type[CodexAgenticError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    # cls.__new__ is RuntimeError's, which refuses the errors that are also TimeoutError (an OSError,
+    # laid out differently): take the first built-in base whose __new__ accepts the class.
+    error: Any = None
+    for base in cls.__mro__:
+        if base.__module__ == "builtins" and error is None:
+            try:
+                error = base.__new__(cls, *args)
+            except TypeError:
+                continue
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 def _is_archived_message(message: str) -> bool:

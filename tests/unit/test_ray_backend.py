@@ -28,14 +28,22 @@ def test_bad_ray_pool_arguments_fail_at_construction() -> None:
     assert RayAgentPool(size=3, max_concurrency=5).max_concurrency == 5
 
 
+class _UsersError(Exception):
+    """A user's exception (from a hook, say) that pickle cannot rebuild: a required keyword argument."""
+
+    def __init__(self, message: str, *, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def test_errors_cross_back_to_the_driver_even_when_pickle_cannot_rebuild_them() -> None:
     failed = TurnFailedError("turn t failed: boom", thread_id="th", turn_id="t")
     assert portable_error(failed) is failed  # kept as is: pickles fine
     busy = TurnInProgressError("thread th is busy", thread_id="th", turn_id="t")
+    assert portable_error(busy) is busy  # the SDK's errors all pickle (tests/unit/test_errors_pickle.py)
+    users = _UsersError("the user's hook broke", code=3)
     with pytest.raises(TypeError):
-        pickle.loads(pickle.dumps(busy))
-    stand_in = portable_error(busy)
-    assert isinstance(stand_in, CodexAgenticError) and "TurnInProgressError: thread th is busy" in str(
-        stand_in
-    )
+        pickle.loads(pickle.dumps(users))
+    stand_in = portable_error(users)
+    assert isinstance(stand_in, CodexAgenticError) and "_UsersError: the user's hook broke" in str(stand_in)
     assert pickle.loads(pickle.dumps(stand_in)).args == stand_in.args
