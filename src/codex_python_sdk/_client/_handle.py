@@ -9,8 +9,9 @@ the sync client's loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, overload
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._unset import UNSET, Unset
 from ..errors import CodexAgenticError
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from ._usage import Budget
 
 __all__ = ["AsyncThreadHandle", "wire_options"]
+
+T = TypeVar("T")
 
 _WAIT_FOR_TURN = 10.0  # seconds a steer or interrupt waits for a starting turn to be announced
 _ANSWER_GRACE = 1.0  # seconds an interrupt's answer may trail the end of its turn
@@ -226,22 +229,10 @@ class AsyncThreadHandle:
         """Run one turn and yield the agent's text as it streams (``responses_stream_text``); leaving
         early interrupts the turn."""
         params = wire_options("TurnStartParams", turn_params, options)
-        self._active += 1
-        try:
-            inner = self._client.responses_stream_text(
-                prompt=prompt,
-                thread_id=await self.start(),
-                turn_params=params,
-                turn_timeout=turn_timeout,
-                budget=budget,
-            )
-            try:
-                async for chunk in inner:
-                    yield chunk
-            finally:
-                await _aclose(inner)  # now, not at garbage collection: it interrupts a turn left early
-        finally:
-            self._active -= 1
+        relay = self._relay(self._client.responses_stream_text, prompt, params, turn_timeout, budget)
+        async with relay as inner:
+            async for chunk in inner:
+                yield chunk
 
     async def events(
         self,
@@ -254,9 +245,25 @@ class AsyncThreadHandle:
     ) -> AsyncIterator[TypedEvent]:
         """Run one turn and yield its events (``responses_events``); leaving early interrupts the turn."""
         params = wire_options("TurnStartParams", turn_params, options)
+        relay = self._relay(self._client.responses_events, prompt, params, turn_timeout, budget)
+        async with relay as inner:
+            async for event in inner:
+                yield event
+
+    @contextlib.asynccontextmanager
+    async def _relay(
+        self,
+        method: Callable[..., AsyncIterator[T]],
+        prompt: Prompt,
+        params: dict[str, Any],
+        turn_timeout: float | Unset | None,
+        budget: Budget | None,
+    ) -> AsyncIterator[AsyncIterator[T]]:
+        """The flat streaming ``method``'s turn on this thread, counted as this handle's while it runs
+        and closed on leaving: now, not at garbage collection, since that interrupts a turn left early."""
         self._active += 1
         try:
-            inner = self._client.responses_events(
+            inner = method(
                 prompt=prompt,
                 thread_id=await self.start(),
                 turn_params=params,
@@ -264,8 +271,7 @@ class AsyncThreadHandle:
                 budget=budget,
             )
             try:
-                async for event in inner:
-                    yield event
+                yield inner
             finally:
                 await _aclose(inner)
         finally:
