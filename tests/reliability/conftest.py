@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -155,15 +154,3 @@ def client(module_client: FakeModelClient, model: FakeModel) -> Iterator[FakeMod
     yield module_client
     for name in HOOK_NAMES:
         setattr(module_client, name, None)
-
-
-@pytest.fixture
-def ctrl_c() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt during the test, however pytest was started: a shell starts a
-    background job (``pytest &``, as CI runs two Pythons side by side) with SIGINT ignored, and Python
-    then installs no handler of its own."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -171,15 +170,3 @@ def run() -> Iterator[Callable[[Any], Any]]:
         return asyncio.run(asyncio.wait_for(coro, 20))
 
     yield runner
-
-
-@pytest.fixture
-def ctrl_c() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt during the test, however pytest was started: a shell starts a
-    background job (``pytest &``, as CI runs two Pythons side by side) with SIGINT ignored, and Python
-    then installs no handler of its own."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
